@@ -1,0 +1,3 @@
+module github.com/vmemu/vmemu
+
+go 1.26
