@@ -1,0 +1,350 @@
+package fence
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/vmemu/vmemu/sim"
+)
+
+// Domain allocates fence contexts and timestamps fences from a clock. One
+// emulator instance (which may hold several devices) has one Domain.
+type Domain struct {
+	clock   *sim.Clock
+	nextCtx atomic.Uint64
+	stub    *Fence
+}
+
+// NewDomain returns a Domain on clock. Context 0 is the stubs' context, as
+// in the kernel; allocated contexts start at 1.
+func NewDomain(clock *sim.Clock) *Domain {
+	d := &Domain{clock: clock}
+	d.nextCtx.Store(1)
+	d.stub = &Fence{d: d}
+	d.stub.signaled.Store(true)
+	return d
+}
+
+// Clock returns the domain's clock.
+func (d *Domain) Clock() *sim.Clock { return d.clock }
+
+// ContextAlloc reserves n fresh contexts and returns the first. It mirrors
+// dma_fence_context_alloc().
+func (d *Domain) ContextAlloc(n uint64) uint64 {
+	return d.nextCtx.Add(n) - n
+}
+
+// New returns an unsignaled software fence on (context, seqno), signaled by
+// calling Signal.
+func (d *Domain) New(context, seqno uint64) *Fence {
+	return &Fence{d: d, context: context, seqno: seqno}
+}
+
+// NewWithOps returns an unsignaled fence whose state is also computed by
+// ops, as a dma_fence with dma_fence_ops.
+func (d *Domain) NewWithOps(context, seqno uint64, ops Ops) *Fence {
+	return &Fence{d: d, context: context, seqno: seqno, ops: ops}
+}
+
+// Stub returns the domain's shared, always-signaled stub fence. It mirrors
+// dma_fence_get_stub().
+func (d *Domain) Stub() *Fence { return d.stub }
+
+// PrivateStub returns a new signaled fence with timestamp ts. It mirrors
+// dma_fence_allocate_private_stub().
+func (d *Domain) PrivateStub(ts int64) *Fence {
+	f := &Fence{d: d, timestamp: ts}
+	f.signaled.Store(true)
+	return f
+}
+
+// Ops computes the state of a fence whose completion is not signaled
+// directly: the Go form of dma_fence_ops.signaled and .enable_signaling.
+type Ops interface {
+	// Signaled reports whether the fence has completed. It is called with no
+	// lock held; Fence.IsSignaled signals the fence when it returns true.
+	Signaled(f *Fence) bool
+	// EnableSignaling arms whatever will eventually call f.Signal. It
+	// returns false if the fence has already completed, in which case the
+	// caller signals it.
+	EnableSignaling(f *Fence) bool
+}
+
+// Callback is a registered completion callback.
+type Callback struct {
+	fn     func(*Fence)
+	next   *Callback
+	prev   *Callback
+	linked bool
+}
+
+// Fence is struct dma_fence.
+type Fence struct {
+	d       *Domain
+	context uint64
+	seqno   uint64
+	ops     Ops
+	// owner is the container (a *Chain or *Array) this fence is the base of,
+	// the Go form of container_of().
+	owner any
+	// is64 marks fences whose seqnos compare in 64 bits
+	// (DMA_FENCE_FLAG_SEQNO64_BIT); chains are.
+	is64 bool
+
+	signaled atomic.Bool
+
+	mu sync.Mutex
+	// enabled records that EnableSignaling ran. Protected by mu.
+	enabled bool
+	// err is the negative errno set by SetError, 0 for none. Protected by mu.
+	err int32
+	// timestamp is the signal time in ns. Protected by mu; immutable once
+	// signaled is set.
+	timestamp int64
+	// deadline is the earliest deadline hint, 0 for none. Protected by mu.
+	deadline int64
+	// cbHead/cbTail is the callback list. Protected by mu.
+	cbHead, cbTail *Callback
+}
+
+// Context returns the fence context.
+func (f *Fence) Context() uint64 { return f.context }
+
+// Seqno returns the sequence number.
+func (f *Fence) Seqno() uint64 { return f.seqno }
+
+// Domain returns the fence's domain.
+func (f *Fence) Domain() *Domain { return f.d }
+
+func (f *Fence) String() string {
+	if f == nil {
+		return "fence(nil)"
+	}
+	state := "pending"
+	if f.signaled.Load() {
+		state = "signaled"
+		if e := f.Error(); e != 0 {
+			state = fmt.Sprintf("signaled(%d)", e)
+		}
+	}
+	kind := ""
+	switch f.owner.(type) {
+	case *Chain:
+		kind = "chain "
+	case *Array:
+		kind = "array "
+	}
+	return fmt.Sprintf("%s%d:%d %s", kind, f.context, f.seqno, state)
+}
+
+// SetError records a negative errno to be reported once the fence signals.
+// It mirrors dma_fence_set_error(): it must be called before signaling and
+// with a negative value; other uses panic (a kernel WARN).
+func (f *Fence) SetError(err int32) {
+	if err >= 0 || err < -4095 {
+		panic(fmt.Sprintf("fence: SetError(%d): not a negative errno", err))
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.signaled.Load() {
+		panic("fence: SetError on a signaled fence")
+	}
+	f.err = err
+}
+
+// SetErrno is SetError with a syscall.Errno.
+func (f *Fence) SetErrno(e syscall.Errno) { f.SetError(-int32(e)) }
+
+// Error returns the error the fence signaled with (a negative errno), or 0.
+func (f *Fence) Error() int32 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.err
+}
+
+// Status mirrors dma_fence_get_status(): 0 while pending, 1 when signaled
+// without error, the negative errno otherwise.
+func (f *Fence) Status() int32 {
+	if !f.IsSignaled() {
+		return 0
+	}
+	if e := f.Error(); e != 0 {
+		return e
+	}
+	return 1
+}
+
+// Timestamp returns the signal time (valid once signaled).
+func (f *Fence) Timestamp() int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.timestamp
+}
+
+// Deadline returns the earliest deadline hint set, or 0.
+func (f *Fence) Deadline() int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.deadline
+}
+
+// SetDeadline records a deadline hint (dma_fence_set_deadline()). It has no
+// effect on when the fence signals.
+func (f *Fence) SetDeadline(ns int64) {
+	f.mu.Lock()
+	if f.deadline == 0 || ns < f.deadline {
+		f.deadline = ns
+	}
+	f.mu.Unlock()
+	if c, ok := f.owner.(interface{ setDeadline(int64) }); ok {
+		c.setDeadline(ns)
+	}
+}
+
+// Signal signals the fence at the clock's current time. It reports false if
+// the fence had already signaled (dma_fence_signal() returns -EINVAL then).
+func (f *Fence) Signal() bool {
+	var ts int64
+	if f.d != nil && f.d.clock != nil {
+		ts = f.d.clock.Now()
+	}
+	return f.SignalAt(ts)
+}
+
+// SignalAt signals the fence with timestamp ts. Callbacks run before it
+// returns, after the fence lock is released.
+func (f *Fence) SignalAt(ts int64) bool {
+	f.mu.Lock()
+	if f.signaled.Load() {
+		f.mu.Unlock()
+		return false
+	}
+	f.timestamp = ts
+	f.signaled.Store(true)
+	head := f.cbHead
+	f.cbHead, f.cbTail = nil, nil
+	for cb := head; cb != nil; cb = cb.next {
+		cb.linked = false
+	}
+	f.mu.Unlock()
+	for cb := head; cb != nil; {
+		next := cb.next
+		cb.next, cb.prev = nil, nil
+		cb.fn(f)
+		cb = next
+	}
+	return true
+}
+
+// IsSignaled mirrors dma_fence_is_signaled(): it reports whether the fence
+// has signaled, and, for a fence with Ops, signals it if Ops says it has
+// completed.
+func (f *Fence) IsSignaled() bool {
+	if f.signaled.Load() {
+		return true
+	}
+	if f.ops != nil && f.ops.Signaled(f) {
+		f.Signal()
+		return true
+	}
+	return false
+}
+
+// SignaledFlag reports the signaled bit only, without consulting Ops
+// (test_bit(DMA_FENCE_FLAG_SIGNALED_BIT)).
+func (f *Fence) SignaledFlag() bool { return f.signaled.Load() }
+
+// EnableSignaling mirrors dma_fence_enable_sw_signaling().
+func (f *Fence) EnableSignaling() {
+	f.enableSignaling()
+}
+
+// enableSignaling runs Ops.EnableSignaling once; if it reports that the
+// fence already completed, the fence is signaled.
+func (f *Fence) enableSignaling() {
+	if f.ops == nil || f.signaled.Load() {
+		return
+	}
+	f.mu.Lock()
+	if f.enabled {
+		f.mu.Unlock()
+		return
+	}
+	f.enabled = true
+	f.mu.Unlock()
+	if !f.ops.EnableSignaling(f) {
+		f.Signal()
+	}
+}
+
+// AddCallback registers fn to run when the fence signals. It mirrors
+// dma_fence_add_callback(): if the fence has already signaled it returns nil
+// and fn is not called (the kernel returns -ENOENT).
+func (f *Fence) AddCallback(fn func(*Fence)) *Callback {
+	if f.signaled.Load() {
+		return nil
+	}
+	f.enableSignaling()
+	cb := &Callback{fn: fn}
+	f.mu.Lock()
+	if f.signaled.Load() {
+		f.mu.Unlock()
+		return nil
+	}
+	cb.linked = true
+	cb.prev = f.cbTail
+	if f.cbTail != nil {
+		f.cbTail.next = cb
+	} else {
+		f.cbHead = cb
+	}
+	f.cbTail = cb
+	f.mu.Unlock()
+	return cb
+}
+
+// RemoveCallback unregisters cb. It reports whether cb was still pending
+// (dma_fence_remove_callback()).
+func (f *Fence) RemoveCallback(cb *Callback) bool {
+	if cb == nil {
+		return false
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !cb.linked {
+		return false
+	}
+	if cb.prev != nil {
+		cb.prev.next = cb.next
+	} else {
+		f.cbHead = cb.next
+	}
+	if cb.next != nil {
+		cb.next.prev = cb.prev
+	} else {
+		f.cbTail = cb.prev
+	}
+	cb.next, cb.prev, cb.linked = nil, nil, false
+	return true
+}
+
+// IsLater mirrors dma_fence_is_later(): whether a is later than b. Both must
+// share a context. Fences flagged 64-bit (chains) compare all 64 bits;
+// others compare the low 32 bits with wrap-around (__dma_fence_is_later()).
+func IsLater(a, b *Fence) bool {
+	return isLaterSeqno(a.seqno, b.seqno, a.is64)
+}
+
+// IsLaterOrSame mirrors dma_fence_is_later_or_same().
+func IsLaterOrSame(a, b *Fence) bool {
+	return a == b || IsLater(a, b)
+}
+
+func isLaterSeqno(f1, f2 uint64, is64 bool) bool {
+	if is64 {
+		return f1 > f2
+	}
+	return int32(uint32(f1)-uint32(f2)) > 0
+}

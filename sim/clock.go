@@ -1,0 +1,375 @@
+package sim
+
+import (
+	"container/heap"
+	"math"
+	"sync"
+	"time"
+)
+
+// Forever is a deadline that never passes.
+const Forever int64 = math.MaxInt64
+
+// Mode selects how a Clock's time passes.
+type Mode int
+
+const (
+	// Virtual time passes only when a waiter runs events or times out.
+	Virtual Mode = iota
+	// RealTime follows the wall clock, scaled.
+	RealTime
+)
+
+func (m Mode) String() string {
+	switch m {
+	case Virtual:
+		return "virtual"
+	case RealTime:
+		return "realtime"
+	}
+	return "Mode(?)"
+}
+
+// Event is a function scheduled on a Clock.
+type Event struct {
+	at    int64
+	seq   uint64
+	fn    func()
+	index int // in the heap; -1 once popped or cancelled
+}
+
+// At returns the time the event is scheduled for.
+func (e *Event) At() int64 { return e.at }
+
+type eventHeap []*Event
+
+func (h eventHeap) Len() int { return len(h) }
+func (h eventHeap) Less(i, j int) bool {
+	if h[i].at != h[j].at {
+		return h[i].at < h[j].at
+	}
+	return h[i].seq < h[j].seq
+}
+func (h eventHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index = i
+	h[j].index = j
+}
+func (h *eventHeap) Push(x any) {
+	e := x.(*Event)
+	e.index = len(*h)
+	*h = append(*h, e)
+}
+func (h *eventHeap) Pop() any {
+	old := *h
+	n := len(old)
+	e := old[n-1]
+	old[n-1] = nil
+	e.index = -1
+	*h = old[:n-1]
+	return e
+}
+
+// Clock is the emulator's time source and event queue.
+type Clock struct {
+	mode  Mode
+	scale float64
+
+	// runMu serialises event execution; taken before mu.
+	runMu sync.Mutex
+
+	mu sync.Mutex
+	// now is virtual time in ns (virtual mode), or the time of the event
+	// being run (real-time mode, while running > 0). Protected by mu.
+	now int64
+	// q holds the pending events. Protected by mu.
+	q eventHeap
+	// seq orders events scheduled for the same time. Protected by mu.
+	seq uint64
+	// changed is closed and replaced whenever an event is scheduled or Kick
+	// is called, to wake blocked waiters. Protected by mu.
+	changed chan struct{}
+	// events counts executed events. Protected by mu.
+	events uint64
+
+	// Real-time mode only.
+	wallBase time.Time
+	virtBase int64
+	stop     chan struct{}
+	done     chan struct{}
+}
+
+// NewVirtual returns a virtual clock that starts at start ns.
+func NewVirtual(start int64) *Clock {
+	return &Clock{mode: Virtual, now: start, changed: make(chan struct{})}
+}
+
+// NewRealTime returns a clock that starts at start ns and then follows the
+// wall clock multiplied by scale (1 = real time, 0.5 = half speed). A runner
+// goroutine executes events as they fall due; Close stops it.
+func NewRealTime(start int64, scale float64) *Clock {
+	if scale <= 0 {
+		scale = 1
+	}
+	c := &Clock{
+		mode: RealTime, scale: scale, now: start, virtBase: start,
+		wallBase: time.Now(), changed: make(chan struct{}),
+		stop: make(chan struct{}), done: make(chan struct{}),
+	}
+	go c.runner()
+	return c
+}
+
+// Mode returns the clock's mode.
+func (c *Clock) Mode() Mode { return c.mode }
+
+// Close stops a real-time clock's runner. It is a no-op for virtual clocks.
+func (c *Clock) Close() {
+	if c.mode != RealTime {
+		return
+	}
+	select {
+	case <-c.stop:
+	default:
+		close(c.stop)
+	}
+	<-c.done
+}
+
+// Now returns the current time in ns.
+func (c *Clock) Now() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.nowLocked()
+}
+
+func (c *Clock) nowLocked() int64 {
+	if c.mode == Virtual {
+		return c.now
+	}
+	wall := c.virtBase + int64(float64(time.Since(c.wallBase))*c.scale)
+	if wall < c.now { // never go back behind an event already run
+		return c.now
+	}
+	return wall
+}
+
+// Events returns how many events have run.
+func (c *Clock) Events() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.events
+}
+
+// Pending returns the number of scheduled events.
+func (c *Clock) Pending() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.q)
+}
+
+// Schedule arranges for fn to run at time at (or as soon as possible, if at
+// is in the past). fn must not block.
+func (c *Clock) Schedule(at int64, fn func()) *Event {
+	c.mu.Lock()
+	if now := c.nowLocked(); at < now {
+		at = now
+	}
+	e := &Event{at: at, seq: c.seq, fn: fn}
+	c.seq++
+	heap.Push(&c.q, e)
+	c.kickLocked()
+	c.mu.Unlock()
+	return e
+}
+
+// After schedules fn d ns from now.
+func (c *Clock) After(d int64, fn func()) *Event {
+	return c.Schedule(c.Now()+d, fn)
+}
+
+// Cancel removes a pending event. It reports whether the event was pending.
+func (c *Clock) Cancel(e *Event) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e.index < 0 || e.index >= len(c.q) || c.q[e.index] != e {
+		return false
+	}
+	heap.Remove(&c.q, e.index)
+	return true
+}
+
+// Kick wakes every blocked waiter so that it re-checks its condition. Call it
+// after a state change that a waiter's condition reads but that did not come
+// through an event or a wake channel.
+func (c *Clock) Kick() {
+	c.mu.Lock()
+	c.kickLocked()
+	c.mu.Unlock()
+}
+
+func (c *Clock) kickLocked() {
+	close(c.changed)
+	c.changed = make(chan struct{})
+}
+
+// step runs the earliest event if it is due at or before limit. It reports
+// whether an event ran.
+func (c *Clock) step(limit int64) bool {
+	c.runMu.Lock()
+	defer c.runMu.Unlock()
+	c.mu.Lock()
+	if len(c.q) == 0 || c.q[0].at > limit {
+		c.mu.Unlock()
+		return false
+	}
+	e := heap.Pop(&c.q).(*Event)
+	if e.at > c.now {
+		c.now = e.at
+	}
+	c.events++
+	c.mu.Unlock()
+	e.fn()
+	return true
+}
+
+// RunUntil runs every event due at or before t, in order, and then advances
+// a virtual clock to t. Events scheduled while running are run too if due.
+func (c *Clock) RunUntil(t int64) {
+	for c.step(t) {
+	}
+	if c.mode == Virtual {
+		c.mu.Lock()
+		if t > c.now {
+			c.now = t
+		}
+		c.mu.Unlock()
+	}
+}
+
+// RunAll runs events until none is pending (virtual mode). It returns the
+// number of events run. Use it to let the emulated GPU drain.
+func (c *Clock) RunAll() int {
+	n := 0
+	for c.step(Forever) {
+		n++
+	}
+	return n
+}
+
+// Step runs the next pending event, whatever its time. It reports whether
+// one ran.
+func (c *Clock) Step() bool { return c.step(Forever) }
+
+// Wait blocks until ready reports true or the deadline passes, and returns
+// ready's last answer. ready is re-evaluated after every event and whenever
+// wake receives or the clock is kicked; it must be cheap and must not block.
+//
+// In virtual mode Wait drives the clock: it runs pending events due before
+// the deadline one by one, and when none is left it advances the clock to
+// the deadline (a finite one) and gives up. In real-time mode it sleeps until
+// the next event or the deadline.
+func (c *Clock) Wait(deadline int64, ready func() bool, wake <-chan struct{}) bool {
+	for {
+		if ready() {
+			return true
+		}
+		if c.mode == Virtual {
+			if c.step(deadline) {
+				continue
+			}
+			c.mu.Lock()
+			if len(c.q) > 0 && c.q[0].at <= deadline {
+				c.mu.Unlock() // an event arrived meanwhile
+				continue
+			}
+			if deadline != Forever {
+				if deadline > c.now {
+					c.now = deadline
+				}
+				c.mu.Unlock()
+				return ready()
+			}
+			ch := c.changed
+			c.mu.Unlock()
+			if ready() { // a signal between the check and the snapshot
+				return true
+			}
+			select {
+			case <-wake:
+			case <-ch:
+			}
+			continue
+		}
+		// Real-time mode: the runner executes events; we sleep.
+		c.mu.Lock()
+		now := c.nowLocked()
+		if now >= deadline {
+			c.mu.Unlock()
+			return ready()
+		}
+		ch := c.changed
+		c.mu.Unlock()
+		var timer <-chan time.Time
+		if deadline != Forever {
+			t := time.NewTimer(c.wallDuration(deadline - now))
+			defer t.Stop()
+			timer = t.C
+		}
+		if ready() {
+			return true
+		}
+		select {
+		case <-wake:
+		case <-ch:
+		case <-timer:
+		}
+	}
+}
+
+func (c *Clock) wallDuration(ns int64) time.Duration {
+	d := time.Duration(float64(ns) / c.scale)
+	if d < 0 {
+		return 0
+	}
+	return d
+}
+
+// runner executes due events in real-time mode.
+func (c *Clock) runner() {
+	defer close(c.done)
+	for {
+		c.mu.Lock()
+		now := c.nowLocked()
+		var timer *time.Timer
+		var tc <-chan time.Time
+		if len(c.q) > 0 {
+			if c.q[0].at <= now {
+				c.mu.Unlock()
+				c.stepRealtime(now)
+				continue
+			}
+			timer = time.NewTimer(c.wallDuration(c.q[0].at - now))
+			tc = timer.C
+		}
+		ch := c.changed
+		c.mu.Unlock()
+		select {
+		case <-c.stop:
+			if timer != nil {
+				timer.Stop()
+			}
+			return
+		case <-ch:
+		case <-tc:
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+	}
+}
+
+func (c *Clock) stepRealtime(now int64) {
+	c.step(now)
+	c.Kick() // let waiters re-check after the event
+}
