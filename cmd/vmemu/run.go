@@ -1,0 +1,158 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"sort"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/vmemu/vmemu/amdgpu"
+	"github.com/vmemu/vmemu/profile"
+)
+
+// usageError marks a command-line mistake (exit status 2).
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Errorf(format, args...)}
+}
+
+type command struct {
+	name    string
+	summary string
+	// run parses args with fs and runs the command.
+	run func(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer) error
+	// flags declares the command's flags on fs (may be nil).
+	flags   func(fs *pflag.FlagSet)
+	example string
+}
+
+func commands() []*command {
+	return []*command{
+		{name: "info", summary: "print an emulated device profile", run: runInfo, flags: infoFlags,
+			example: "vmemu info\nvmemu info --profile navi31\nvmemu info --list"},
+		{name: "version", summary: "print vmemu's version and the DRM version it reports", run: runVersion,
+			example: "vmemu version"},
+	}
+}
+
+// run is the whole CLI: main only maps its error to an exit status.
+func run(args []string, stdout, stderr io.Writer) error {
+	cmds := commands()
+	if len(args) == 0 {
+		printUsage(stderr, cmds)
+		return usagef("no command given")
+	}
+	name := args[0]
+	if name == "-h" || name == "--help" || name == "help" {
+		if len(args) > 1 {
+			for _, c := range cmds {
+				if c.name == args[1] {
+					return run([]string{c.name, "--help"}, stdout, stderr)
+				}
+			}
+		}
+		printUsage(stdout, cmds)
+		return nil
+	}
+	for _, c := range cmds {
+		if c.name != name {
+			continue
+		}
+		fs := pflag.NewFlagSet("vmemu "+c.name, pflag.ContinueOnError)
+		fs.SetOutput(stderr)
+		if c.flags != nil {
+			c.flags(fs)
+		}
+		fs.Usage = func() {
+			fmt.Fprintf(fs.Output(), "Usage: vmemu %s [flags]\n\n%s.\n\n", c.name, c.summary)
+			if fs.HasFlags() {
+				fmt.Fprintf(fs.Output(), "Flags:\n%s\n", fs.FlagUsages())
+			}
+			if c.example != "" {
+				fmt.Fprintf(fs.Output(), "Examples:\n  %s\n", strings.ReplaceAll(c.example, "\n", "\n  "))
+			}
+		}
+		if err := fs.Parse(args[1:]); err != nil {
+			if errors.Is(err, pflag.ErrHelp) {
+				fs.SetOutput(stdout)
+				fs.Usage()
+				return nil
+			}
+			return &usageError{err}
+		}
+		return c.run(fs, fs.Args(), stdout, stderr)
+	}
+	printUsage(stderr, cmds)
+	return usagef("unknown command %q", name)
+}
+
+func printUsage(w io.Writer, cmds []*command) {
+	fmt.Fprintf(w, "vmemu emulates amdgpu GPU virtual memory and command submission.\n\nUsage: vmemu COMMAND [flags]\n\nCommands:\n")
+	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
+	for _, c := range cmds {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, "\nRun 'vmemu COMMAND --help' for a command's flags and examples.\n")
+}
+
+var infoProfile *string
+var infoList *bool
+
+func infoFlags(fs *pflag.FlagSet) {
+	infoProfile = fs.StringP("profile", "p", "", "profile to print (default "+profile.DefaultName+")")
+	infoList = fs.Bool("list", false, "list the profile names")
+}
+
+func runInfo(fs *pflag.FlagSet, args []string, stdout, _ io.Writer) error {
+	if len(args) > 0 {
+		return usagef("info takes no arguments, got %q", args)
+	}
+	if *infoList {
+		for _, n := range profile.Names() {
+			fmt.Fprintln(stdout, n)
+		}
+		return nil
+	}
+	if _, err := profile.Lookup(*infoProfile); err != nil {
+		return &usageError{err}
+	}
+	dev, err := amdgpu.New(amdgpu.Config{Profile: *infoProfile})
+	if err != nil {
+		return err
+	}
+	defer dev.Close()
+	p := dev.Profile()
+	v := dev.Version()
+	fmt.Fprintf(stdout, "profile      %s\n", p.Name)
+	fmt.Fprintf(stdout, "product      %s\n", p.Marketing)
+	fmt.Fprintf(stdout, "family       %d (%s)\n", p.Family, p.ChipClass)
+	fmt.Fprintf(stdout, "pci          %04x:%04x rev %02x\n", p.VendorID, p.DeviceID, p.RevisionID)
+	fmt.Fprintf(stdout, "vram         %d MiB (%d MiB CPU-visible)\n", p.VRAMSize>>20, p.VisibleVRAMSize>>20)
+	fmt.Fprintf(stdout, "gtt          %d MiB\n", p.GTTSize>>20)
+	fmt.Fprintf(stdout, "rings        gfx %d, compute %d, sdma %d\n", p.GfxRings, p.ComputeRings, p.SDMARings)
+	fmt.Fprintf(stdout, "va bits      %d\n", p.VABits)
+	fmt.Fprintf(stdout, "drm          %s %d.%d.%d (%s)\n", v.Name, v.Major, v.Minor, v.Patch, v.Desc)
+	fmt.Fprintf(stdout, "explicit     %v (vmemu extension, not upstream uAPI)\n", p.Explicit)
+	return nil
+}
+
+func runVersion(_ *pflag.FlagSet, args []string, stdout, _ io.Writer) error {
+	if len(args) > 0 {
+		return usagef("version takes no arguments")
+	}
+	ver := "(devel)"
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		ver = bi.Main.Version
+	}
+	p, _ := profile.Lookup("")
+	fmt.Fprintf(stdout, "vmemu %s\nemulates %s KMS %d.%d.%d\n", ver, p.DRM.Name, p.DRM.Major, p.DRM.Minor, p.DRM.Patch)
+	return nil
+}
