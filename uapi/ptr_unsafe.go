@@ -1,0 +1,23 @@
+package uapi
+
+import "unsafe"
+
+// PtrTo returns the address of *p as a P64, or 0 for a nil p. It is meant for
+// tests and in-process clients that build ioctl arguments pointing into Go
+// memory.
+//
+// Preconditions: the caller keeps *p alive (for example with
+// runtime.KeepAlive) for as long as the address is used; the garbage collector
+// does not trace a P64.
+func PtrTo[T any](p *T) P64 {
+	return P64(uintptr(unsafe.Pointer(p)))
+}
+
+// SliceP64 returns the address of the first element of s as a P64, or 0 when
+// s has no elements. The preconditions of PtrTo apply to s's backing array.
+func SliceP64[T any](s []T) P64 {
+	if len(s) == 0 {
+		return 0
+	}
+	return P64(uintptr(unsafe.Pointer(unsafe.SliceData(s))))
+}
