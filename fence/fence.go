@@ -103,8 +103,10 @@ type Fence struct {
 	// timestamp is the signal time in ns. Protected by mu; immutable once
 	// signaled is set.
 	timestamp int64
-	// deadline is the earliest deadline hint, 0 for none. Protected by mu.
-	deadline int64
+	// deadline is the earliest deadline hint, valid when hasDeadline.
+	// Protected by mu.
+	deadline    int64
+	hasDeadline bool
 	// cbHead/cbTail is the callback list. Protected by mu.
 	cbHead, cbTail *Callback
 }
@@ -194,8 +196,8 @@ func (f *Fence) Deadline() int64 {
 // effect on when the fence signals.
 func (f *Fence) SetDeadline(ns int64) {
 	f.mu.Lock()
-	if f.deadline == 0 || ns < f.deadline {
-		f.deadline = ns
+	if !f.hasDeadline || ns < f.deadline {
+		f.deadline, f.hasDeadline = ns, true
 	}
 	f.mu.Unlock()
 	if c, ok := f.owner.(interface{ setDeadline(int64) }); ok {
@@ -348,3 +350,13 @@ func isLaterSeqno(f1, f2 uint64, is64 bool) bool {
 	}
 	return int32(uint32(f1)-uint32(f2)) > 0
 }
+
+// DeadlineSet returns the earliest deadline hint and whether one was set.
+func (f *Fence) DeadlineSet() (int64, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.deadline, f.hasDeadline
+}
+
+// Ops returns the fence's ops, or nil for a plain software fence.
+func (f *Fence) Ops() Ops { return f.ops }
