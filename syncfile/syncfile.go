@@ -31,6 +31,9 @@ func New(f *fence.Fence) *SyncFile { return &SyncFile{fence: f} }
 // Fence returns the held fence (sync_file_get_fence()).
 func (s *SyncFile) Fence() *fence.Fence { return s.fence }
 
+// SyncFileFence is Fence; it implements syncobj.FenceFile.
+func (s *SyncFile) SyncFileFence() *fence.Fence { return s.fence }
+
 // Merge mirrors sync_file_merge(): a new sync_file holding
 // dma_fence_unwrap_merge(a, b), named name.
 func Merge(d *fence.Domain, name string, a, b *SyncFile) *SyncFile {
