@@ -87,8 +87,11 @@ type Clock struct {
 	// seq orders events scheduled for the same time. Protected by mu.
 	seq uint64
 	// changed is closed and replaced whenever an event is scheduled or Kick
-	// is called, to wake blocked waiters. Protected by mu.
+	// is called while somebody waits on it, to wake blocked waiters.
+	// Protected by mu.
 	changed chan struct{}
+	// watchers counts goroutines about to block on changed. Protected by mu.
+	watchers int
 	// events counts executed events. Protected by mu.
 	events uint64
 
@@ -97,6 +100,8 @@ type Clock struct {
 	virtBase int64
 	stop     chan struct{}
 	done     chan struct{}
+	// closeOnce guards close(stop) against concurrent Close calls.
+	closeOnce sync.Once
 }
 
 // NewVirtual returns a virtual clock that starts at start ns.
@@ -128,11 +133,7 @@ func (c *Clock) Close() {
 	if c.mode != RealTime {
 		return
 	}
-	select {
-	case <-c.stop:
-	default:
-		close(c.stop)
-	}
+	c.closeOnce.Do(func() { close(c.stop) })
 	<-c.done
 }
 
@@ -209,8 +210,19 @@ func (c *Clock) Kick() {
 }
 
 func (c *Clock) kickLocked() {
+	if c.watchers == 0 {
+		return // nobody holds the current channel: nothing to wake
+	}
 	close(c.changed)
 	c.changed = make(chan struct{})
+	c.watchers = 0
+}
+
+// watchLocked returns the channel to block on; the caller must be counted
+// so that the next kick replaces it.
+func (c *Clock) watchLocked() chan struct{} {
+	c.watchers++
+	return c.changed
 }
 
 // step runs the earliest event if it is due at or before limit. It reports
@@ -270,6 +282,7 @@ func (c *Clock) Step() bool { return c.step(Forever) }
 // the deadline (a finite one) and gives up. In real-time mode it sleeps until
 // the next event or the deadline.
 func (c *Clock) Wait(deadline int64, ready func() bool, wake <-chan struct{}) bool {
+	var rt *time.Timer // real-time mode: one timer for the whole wait
 	for {
 		if ready() {
 			return true
@@ -290,7 +303,7 @@ func (c *Clock) Wait(deadline int64, ready func() bool, wake <-chan struct{}) bo
 				c.mu.Unlock()
 				return ready()
 			}
-			ch := c.changed
+			ch := c.watchLocked()
 			c.mu.Unlock()
 			if ready() { // a signal between the check and the snapshot
 				return true
@@ -308,13 +321,17 @@ func (c *Clock) Wait(deadline int64, ready func() bool, wake <-chan struct{}) bo
 			c.mu.Unlock()
 			return ready()
 		}
-		ch := c.changed
+		ch := c.watchLocked()
 		c.mu.Unlock()
 		var timer <-chan time.Time
 		if deadline != Forever {
-			t := time.NewTimer(c.wallDuration(deadline - now))
-			defer t.Stop()
-			timer = t.C
+			if rt == nil {
+				rt = time.NewTimer(c.wallDuration(deadline - now))
+				defer rt.Stop()
+			} else {
+				rt.Reset(c.wallDuration(deadline - now))
+			}
+			timer = rt.C
 		}
 		if ready() {
 			return true
@@ -327,8 +344,11 @@ func (c *Clock) Wait(deadline int64, ready func() bool, wake <-chan struct{}) bo
 	}
 }
 
+// wallDuration converts ns of clock time to wall time, rounding up: a
+// truncated timer can fire before the clock reaches its target, and with
+// less than one wall ns left it would be re-armed at 0 and spin.
 func (c *Clock) wallDuration(ns int64) time.Duration {
-	d := time.Duration(float64(ns) / c.scale)
+	d := time.Duration(math.Ceil(float64(ns) / c.scale))
 	if d < 0 {
 		return 0
 	}
@@ -352,7 +372,7 @@ func (c *Clock) runner() {
 			timer = time.NewTimer(c.wallDuration(c.q[0].at - now))
 			tc = timer.C
 		}
-		ch := c.changed
+		ch := c.watchLocked()
 		c.mu.Unlock()
 		select {
 		case <-c.stop:
