@@ -1,0 +1,160 @@
+package amdgpu
+
+import (
+	"errors"
+	"fmt"
+	"log"
+	"sync"
+
+	"github.com/vmemu/vmemu/fence"
+	"github.com/vmemu/vmemu/internal/hostfd"
+	"github.com/vmemu/vmemu/profile"
+	"github.com/vmemu/vmemu/sim"
+)
+
+// ErrClosed is returned by operations on a closed Device or File.
+var ErrClosed = errors.New("amdgpu: closed")
+
+// Config configures a Device. The zero Config gives a usable default device:
+// the default profile, a virtual clock starting at 0, the EXPLICIT extension
+// enabled, files opened as render nodes.
+type Config struct {
+	// Profile names the device profile ("" = profile.DefaultName).
+	Profile string
+	// Clock is the emulator clock to use, for several devices sharing one
+	// emulator. nil creates a clock (virtual unless RealTime).
+	Clock *sim.Clock
+	// Domain is the fence domain to share with other devices on the same
+	// Clock. nil creates one.
+	Domain *fence.Domain
+	// RealTime makes a created clock follow the wall clock, scaled by
+	// TimeScale (0 means 1).
+	RealTime  bool
+	TimeScale float64
+	// DisableExplicit turns off vmemu's EXPLICIT-sync extension; its flag
+	// bits are then rejected with EINVAL as a real kernel does.
+	DisableExplicit bool
+	// DRMMinor overrides the profile's KMS minor version when nonzero.
+	DRMMinor int32
+	// Primary opens files as a primary node with DRM master rights (for
+	// ioctls that need DRM_MASTER). Default: render node.
+	Primary bool
+	// Logf receives internal diagnostics (plumbing errors surfaced as
+	// EINVAL). nil logs with the standard logger.
+	Logf func(format string, args ...any)
+}
+
+// Device is one emulated amdgpu device.
+type Device struct {
+	cfg     Config
+	prof    profile.Profile
+	clock   *sim.Clock
+	ownClk  bool
+	domain  *fence.Domain
+	fds     *hostfd.Table
+	logf    func(string, ...any)
+	version profile.Version
+
+	mu sync.Mutex
+	// files are the open files. Protected by mu.
+	files map[*File]struct{}
+	// closed is set by Close. Protected by mu.
+	closed bool
+}
+
+// New creates a Device.
+func New(cfg Config) (*Device, error) {
+	p, err := profile.Lookup(cfg.Profile)
+	if err != nil {
+		return nil, fmt.Errorf("new device: %w", err)
+	}
+	if cfg.DisableExplicit {
+		p.Explicit = false
+	}
+	d := &Device{cfg: cfg, prof: p, clock: cfg.Clock, domain: cfg.Domain, files: map[*File]struct{}{}}
+	if d.clock == nil {
+		if cfg.RealTime {
+			d.clock = sim.NewRealTime(0, cfg.TimeScale)
+		} else {
+			d.clock = sim.NewVirtual(0)
+		}
+		d.ownClk = true
+	}
+	if d.domain == nil {
+		d.domain = fence.NewDomain(d.clock)
+	} else if d.domain.Clock() != d.clock {
+		return nil, errors.New("new device: Config.Domain is on another clock")
+	}
+	d.version = p.DRM
+	if cfg.DRMMinor != 0 {
+		d.version.Minor = cfg.DRMMinor
+	}
+	d.logf = cfg.Logf
+	if d.logf == nil {
+		d.logf = log.Printf
+	}
+	d.fds = &hostfd.Table{}
+	return d, nil
+}
+
+// Profile returns the device's profile (with Config overrides applied).
+func (d *Device) Profile() profile.Profile { return d.prof }
+
+// Version returns the DRM driver version the device reports.
+func (d *Device) Version() profile.Version { return d.version }
+
+// Clock returns the device clock.
+func (d *Device) Clock() *sim.Clock { return d.clock }
+
+// Domain returns the fence domain.
+func (d *Device) Domain() *fence.Domain { return d.domain }
+
+// Now returns nanoseconds on the device clock, to which absolute ioctl
+// timeouts refer.
+func (d *Device) Now() int64 { return d.clock.Now() }
+
+// Explicit reports whether the EXPLICIT-sync extension is enabled.
+func (d *Device) Explicit() bool { return d.prof.Explicit }
+
+// Open opens a new DRM file on the device (a render node unless
+// Config.Primary).
+func (d *Device) Open() (*File, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return nil, ErrClosed
+	}
+	f := newFile(d)
+	d.files[f] = struct{}{}
+	return f, nil
+}
+
+// Close closes every open file, releases every descriptor the device handed
+// out and stops a real-time clock the device created.
+func (d *Device) Close() error {
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return ErrClosed
+	}
+	d.closed = true
+	files := make([]*File, 0, len(d.files))
+	for f := range d.files {
+		files = append(files, f)
+	}
+	d.mu.Unlock()
+	for _, f := range files {
+		f.Close()
+	}
+	err := d.fds.Close()
+	if d.ownClk {
+		d.clock.Close()
+	}
+	return err
+}
+
+func (d *Device) forget(f *File) {
+	d.mu.Lock()
+	delete(d.files, f)
+	d.mu.Unlock()
+}
