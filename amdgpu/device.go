@@ -36,6 +36,11 @@ type Config struct {
 	DisableExplicit bool
 	// DRMMinor overrides the profile's KMS minor version when nonzero.
 	DRMMinor int32
+	// FailDeadlocks makes a wait that can never end (no timeout, nothing
+	// pending on the virtual clock) fail at once instead of blocking, and
+	// counts it (sim.Clock.SetFailDeadlocks): for single-client runs such as
+	// scenarios, replay and fuzzing. Applies to a clock the device creates.
+	FailDeadlocks bool
 	// Primary opens files as a primary node with DRM master rights (for
 	// ioctls that need DRM_MASTER). Default: render node.
 	Primary bool
@@ -79,6 +84,7 @@ func New(cfg Config) (*Device, error) {
 			d.clock = sim.NewVirtual(0)
 		}
 		d.ownClk = true
+		d.clock.SetFailDeadlocks(cfg.FailDeadlocks)
 	}
 	if d.domain == nil {
 		d.domain = fence.NewDomain(d.clock)

@@ -94,6 +94,10 @@ type Clock struct {
 	watchers int
 	// events counts executed events. Protected by mu.
 	events uint64
+	// failDeadlock makes an endless virtual wait give up; deadlocks counts
+	// them. Protected by mu.
+	failDeadlock bool
+	deadlocks    uint64
 
 	// Real-time mode only.
 	wallBase time.Time
@@ -153,6 +157,24 @@ func (c *Clock) nowLocked() int64 {
 		return c.now
 	}
 	return wall
+}
+
+// SetFailDeadlocks chooses what a virtual-mode wait with no deadline does
+// when no event is pending: block until another goroutine wakes it (false,
+// the default), or give up at once and count a deadlock (true). Single-client
+// runs (scenarios, fuzzing, replay) use true: with one client nothing else can
+// ever end such a wait, so it is a deadlock to report, not to hang on.
+func (c *Clock) SetFailDeadlocks(on bool) {
+	c.mu.Lock()
+	c.failDeadlock = on
+	c.mu.Unlock()
+}
+
+// Deadlocks returns how many waits gave up under SetFailDeadlocks(true).
+func (c *Clock) Deadlocks() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.deadlocks
 }
 
 // Events returns how many events have run.
@@ -300,6 +322,11 @@ func (c *Clock) Wait(deadline int64, ready func() bool, wake <-chan struct{}) bo
 				if deadline > c.now {
 					c.now = deadline
 				}
+				c.mu.Unlock()
+				return ready()
+			}
+			if c.failDeadlock {
+				c.deadlocks++
 				c.mu.Unlock()
 				return ready()
 			}

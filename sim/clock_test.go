@@ -622,3 +622,24 @@ func TestCloseVirtualNoop(t *testing.T) {
 		t.Errorf("Mode() = %v, want virtual", got)
 	}
 }
+
+func TestFailDeadlocks(t *testing.T) {
+	c := NewVirtual(0)
+	c.SetFailDeadlocks(true)
+	fired := false
+	c.After(5, func() { fired = true })
+	// The pending event ends the wait normally.
+	if !c.Wait(Forever, func() bool { return fired }, nil) {
+		t.Fatal("wait with a pending event did not succeed")
+	}
+	if c.Deadlocks() != 0 {
+		t.Fatalf("deadlocks = %d, want 0", c.Deadlocks())
+	}
+	// Nothing pending and no deadline: gives up at once, clock unchanged.
+	if c.Wait(Forever, func() bool { return false }, nil) {
+		t.Fatal("endless wait reported success")
+	}
+	if c.Deadlocks() != 1 || c.Now() != 5 {
+		t.Fatalf("deadlocks = %d, now = %d; want 1, 5", c.Deadlocks(), c.Now())
+	}
+}

@@ -1,6 +1,9 @@
 package usermem
 
-import "unsafe"
+import (
+	"sync/atomic"
+	"unsafe"
+)
 
 // CopyIn implements IO.CopyIn.
 //
@@ -58,6 +61,7 @@ func SliceAddr[E any](s []E) uint64 {
 	if len(s) == 0 {
 		return 0
 	}
+	Escape(unsafe.Pointer(unsafe.SliceData(s)))
 	return uint64(uintptr(unsafe.Pointer(unsafe.SliceData(s))))
 }
 
@@ -65,5 +69,16 @@ func SliceAddr[E any](s []E) uint64 {
 // field that points at one struct (0 for nil). The obligations documented
 // on Local apply.
 func PtrAddr[T any](p *T) uint64 {
+	Escape(unsafe.Pointer(p))
 	return uint64(uintptr(unsafe.Pointer(p)))
 }
+
+// escapeSink: see Escape.
+var escapeSink atomic.Pointer[byte]
+
+// Escape forces the object p points to onto the heap, where it never moves.
+// Go may move a goroutine's stack, and an address held as an integer (a
+// Local user address) is not updated when it does; storing p once is what
+// makes the compiler's escape analysis allocate the caller's object on the
+// heap. Every function that turns a Go pointer into a Local address calls it.
+func Escape(p unsafe.Pointer) { escapeSink.Store((*byte)(p)) }
