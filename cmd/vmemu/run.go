@@ -130,18 +130,7 @@ func runInfo(fs *pflag.FlagSet, args []string, stdout, _ io.Writer) error {
 	}
 	defer dev.Close()
 	p := dev.Profile()
-	v := dev.Version()
-	fmt.Fprintf(stdout, "profile      %s\n", p.Name)
-	fmt.Fprintf(stdout, "product      %s\n", p.Marketing)
-	fmt.Fprintf(stdout, "family       %d (%s)\n", p.Family, p.ChipClass)
-	fmt.Fprintf(stdout, "pci          %04x:%04x rev %02x\n", p.VendorID, p.DeviceID, p.RevisionID)
-	fmt.Fprintf(stdout, "vram         %d MiB (%d MiB CPU-visible)\n", p.VRAMSize>>20, p.VisibleVRAMSize>>20)
-	fmt.Fprintf(stdout, "gtt          %d MiB\n", p.GTTSize>>20)
-	fmt.Fprintf(stdout, "rings        gfx %d, compute %d, sdma %d\n", p.GfxRings, p.ComputeRings, p.SDMARings)
-	fmt.Fprintf(stdout, "va bits      %d\n", p.VABits)
-	fmt.Fprintf(stdout, "drm          %s %d.%d.%d (%s)\n", v.Name, v.Major, v.Minor, v.Patch, v.Desc)
-	fmt.Fprintf(stdout, "explicit     %v (vmemu extension, not upstream uAPI)\n", p.Explicit)
-	return nil
+	return p.Describe(stdout)
 }
 
 func runVersion(_ *pflag.FlagSet, args []string, stdout, _ io.Writer) error {
