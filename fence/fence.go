@@ -42,6 +42,14 @@ func (d *Domain) New(context, seqno uint64) *Fence {
 	return &Fence{d: d, context: context, seqno: seqno}
 }
 
+// Init initialises f in place as an unsignaled fence on (context, seqno)
+// with optional ops: dma_fence_init() on memory the caller owns, so that an
+// object such as a scheduler job can embed its fences instead of allocating
+// each one. f must be a zero Fence and must not be copied afterwards.
+func (d *Domain) Init(f *Fence, context, seqno uint64, ops Ops) {
+	f.d, f.context, f.seqno, f.ops = d, context, seqno, ops
+}
+
 // NewWithOps returns an unsignaled fence whose state is also computed by
 // ops, as a dma_fence with dma_fence_ops.
 func (d *Domain) NewWithOps(context, seqno uint64, ops Ops) *Fence {

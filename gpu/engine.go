@@ -346,7 +346,8 @@ func (r *Ring) runNextLocked(now int64) {
 		en.lastScheduled, en.lastErr = j.finished, errno
 		if errno == 0 {
 			r.seq++
-			j.hw = e.domain.New(r.ctx, r.seq)
+			e.domain.Init(&j.fences[2], r.ctx, r.seq, nil)
+			j.hw = &j.fences[2]
 		}
 		more := en.head != nil
 		e.mu.Unlock()

@@ -153,8 +153,9 @@ func (en *Entity) Push(w Work, deps ...*fence.Fence) *Job {
 	e.nextID++
 	e.inflight++
 	j.id, j.seqno, j.queuedAt = e.nextID, en.seq, now
-	j.scheduled = e.domain.NewWithOps(en.schedCtx, en.seq, &j.ops)
-	j.finished = e.domain.NewWithOps(en.schedCtx+1, en.seq, &j.ops)
+	e.domain.Init(&j.fences[0], en.schedCtx, en.seq, &j.ops)
+	e.domain.Init(&j.fences[1], en.schedCtx+1, en.seq, &j.ops)
+	j.scheduled, j.finished = &j.fences[0], &j.fences[1]
 	j.state = JobQueued
 	if en.tail == nil {
 		en.head = j

@@ -111,6 +111,10 @@ type Job struct {
 	// scheduled and finished are the drm_sched_fence pair; immutable after
 	// Push.
 	scheduled, finished *fence.Fence
+	// fences holds the scheduled, finished and hardware fences in place,
+	// as struct drm_sched_fence embeds its two fences: one allocation per
+	// job instead of four.
+	fences [3]fence.Fence
 	// ops makes the two scheduler fences recognisable (JobOf).
 	ops schedOps
 	// dontPipeline is DRM_SCHED_FENCE_DONT_PIPELINE on the finished fence.
