@@ -6,7 +6,9 @@ import (
 	"log"
 	"sync"
 
+	"github.com/vmemu/vmemu/bo"
 	"github.com/vmemu/vmemu/fence"
+	"github.com/vmemu/vmemu/gpu"
 	"github.com/vmemu/vmemu/internal/hostfd"
 	"github.com/vmemu/vmemu/profile"
 	"github.com/vmemu/vmemu/sim"
@@ -36,6 +38,9 @@ type Config struct {
 	DisableExplicit bool
 	// DRMMinor overrides the profile's KMS minor version when nonzero.
 	DRMMinor int32
+	// VRAMSize, VisibleVRAMSize and GTTSize override the profile's memory
+	// sizes when nonzero (scenarios under memory pressure).
+	VRAMSize, VisibleVRAMSize, GTTSize uint64
 	// FailDeadlocks makes a wait that can never end (no timeout, nothing
 	// pending on the virtual clock) fail at once instead of blocking, and
 	// counts it (sim.Clock.SetFailDeadlocks): for single-client runs such as
@@ -59,6 +64,10 @@ type Device struct {
 	fds     *hostfd.Table
 	logf    func(string, ...any)
 	version profile.Version
+	// engine is the GPU: rings from the profile. mem is the memory model
+	// (TTM device, pools, BOs). Both immutable after New.
+	engine *gpu.Engine
+	mem    *bo.Manager
 
 	mu sync.Mutex
 	// files are the open files. Protected by mu.
@@ -75,6 +84,16 @@ func New(cfg Config) (*Device, error) {
 	}
 	if cfg.DisableExplicit {
 		p.Explicit = false
+	}
+	if cfg.VRAMSize != 0 {
+		p.VRAMSize = cfg.VRAMSize
+		p.VisibleVRAMSize = min(p.VisibleVRAMSize, p.VRAMSize)
+	}
+	if cfg.VisibleVRAMSize != 0 {
+		p.VisibleVRAMSize = min(cfg.VisibleVRAMSize, p.VRAMSize)
+	}
+	if cfg.GTTSize != 0 {
+		p.GTTSize = cfg.GTTSize
 	}
 	d := &Device{cfg: cfg, prof: p, clock: cfg.Clock, domain: cfg.Domain, files: map[*File]struct{}{}}
 	if d.clock == nil {
@@ -100,8 +119,32 @@ func New(cfg Config) (*Device, error) {
 		d.logf = log.Printf
 	}
 	d.fds = &hostfd.Table{}
+	d.engine, err = gpu.NewEngine(d.clock, d.domain, gpu.Config{Rings: map[gpu.IP]int{
+		gpu.GFX: p.GfxRings, gpu.COMPUTE: p.ComputeRings, gpu.SDMA: p.SDMARings}})
+	if err != nil {
+		return nil, fmt.Errorf("new device: %w", err)
+	}
+	d.mem, err = bo.NewManager(bo.Config{
+		VRAMSize: p.VRAMSize, VisibleVRAMSize: p.VisibleVRAMSize, GTTSize: p.GTTSize,
+		GDSSize: uint64(p.GDS.ComputePartitionSize), GWSSize: uint64(p.GDS.GWSPerComputePartition),
+		OASize: uint64(p.GDS.OAPerComputePartition), DoorbellSize: doorbellSize,
+		Family: p.Family, Engine: d.engine,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("new device: %w", err)
+	}
 	return d, nil
 }
+
+// doorbellSize is the doorbell BAR vmemu gives every part (8 MiB, the
+// common size on recent dGPUs; not captured per profile).
+const doorbellSize = 8 << 20
+
+// Engine returns the device's GPU engine.
+func (d *Device) Engine() *gpu.Engine { return d.engine }
+
+// Mem returns the device's memory model.
+func (d *Device) Mem() *bo.Manager { return d.mem }
 
 // Profile returns the device's profile (with Config overrides applied).
 func (d *Device) Profile() profile.Profile { return d.prof }

@@ -3,6 +3,8 @@ package amdgpu
 import (
 	"sync"
 
+	"github.com/vmemu/vmemu/resv"
+
 	"github.com/vmemu/vmemu/dispatch"
 	"github.com/vmemu/vmemu/syncobj"
 	"github.com/vmemu/vmemu/usermem"
@@ -15,6 +17,12 @@ type File struct {
 	client dispatch.Client
 	// sync is the file's sync object handle table.
 	sync *syncobj.Table
+	// gem is the file's GEM handle table (object_idr).
+	gem gemTable
+	// vmRoot is the reservation object of the file's VM root page
+	// directory, shared by its VM_ALWAYS_VALID BOs. Immutable. The VM
+	// model will own it.
+	vmRoot *resv.Resv
 
 	mu sync.Mutex
 	// closed is set by Close. Protected by mu.
@@ -28,7 +36,7 @@ type File struct {
 }
 
 func newFile(d *Device) *File {
-	f := &File{dev: d}
+	f := &File{dev: d, vmRoot: resv.New()}
 	f.sync = syncobj.NewTable(d.domain, fdTable{d}, eventfds{})
 	if d.cfg.Primary {
 		f.client = dispatch.Client{Master: true, Authenticated: true}
@@ -82,5 +90,6 @@ func (f *File) Close() error {
 
 // release drops the file's objects. Called once, from Close.
 func (f *File) release() {
+	f.gem.releaseAll()
 	f.sync.Close()
 }

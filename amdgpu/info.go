@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math/bits"
 
+	"github.com/vmemu/vmemu/bo"
 	"github.com/vmemu/vmemu/dispatch"
 	"github.com/vmemu/vmemu/errno"
 	"github.com/vmemu/vmemu/profile"
@@ -38,16 +39,22 @@ type MemAccounting interface {
 
 var _ MemAccounting = (*Device)(nil)
 
-// MemStats implements MemAccounting.MemStats.
-//
-// vmemu has no buffer objects yet, so every counter is ZERO until the
-// memory model lands: it will keep its accounting on the Device (a field
-// set in New, e.g. mem MemAccounting) and this method will return
-// d.mem.MemStats(). INFO's VRAM_GTT, MEMORY, *_USAGE, NUM_BYTES_MOVED,
-// NUM_EVICTIONS and NUM_VRAM_CPU_PAGE_FAULTS answers all go through it.
+// MemStats implements MemAccounting.MemStats from the memory model
+// (package bo): pool usage includes ghosts (BOs and old ranges waiting
+// for their fences), as TTM's manager usage does. INFO's VRAM_GTT, MEMORY,
+// *_USAGE, NUM_BYTES_MOVED, NUM_EVICTIONS and NUM_VRAM_CPU_PAGE_FAULTS
+// answers all go through it.
 //
 // It is safe for concurrent use.
-func (d *Device) MemStats() MemStats { return MemStats{} }
+func (d *Device) MemStats() MemStats {
+	s := d.mem.Stats()
+	v, g := s.Pools[bo.VRAM], s.Pools[bo.GTT]
+	return MemStats{
+		VRAMUsage: v.Used, VisibleVRAMUsage: v.VisibleUsed, GTTUsage: g.Used,
+		VRAMPinned: v.Pinned, VisibleVRAMPinned: v.VisiblePinned, GTTPinned: g.Pinned,
+		BytesMoved: s.BytesMoved, Evictions: s.Evictions, VRAMCPUPageFaults: s.VRAMCPUPageFaults,
+	}
+}
 
 // vramLostCounter is adev->vram_lost_counter: zero until GPU reset with
 // VRAM loss is modelled.

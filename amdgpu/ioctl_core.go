@@ -162,14 +162,6 @@ func (f *File) setClientName(s *dispatch.State) error {
 	return nil
 }
 
-// gemClose mirrors drm_gem_close_ioctl(): an unknown handle → EINVAL; pad
-// is not checked.
-func (f *File) gemClose(s *dispatch.State) error {
-	var a uapi.GemClose
-	a.UnmarshalBytes(s.Buf)
-	return errno.EINVAL // vmemu has no GEM objects yet (issue: GPU and memory)
-}
-
 // driverIoctls mirrors amdgpu_ioctls_kms[] (amdgpu_drv.c, D1): every entry
 // DRM_AUTH|DRM_RENDER_ALLOW except SCHED (DRM_MASTER).
 func driverIoctls() []desc {
@@ -177,18 +169,18 @@ func driverIoctls() []desc {
 	// Entries with a nil Fn are ioctls vmemu has not built yet: they answer
 	// EINVAL and log an internal error, never a silent success.
 	return []desc{
-		{Name: "AMDGPU_GEM_CREATE", Req: uapi.DRM_IOCTL_AMDGPU_GEM_CREATE, Flags: authRender},
-		{Name: "AMDGPU_GEM_MMAP", Req: uapi.DRM_IOCTL_AMDGPU_GEM_MMAP, Flags: authRender},
+		{Name: "AMDGPU_GEM_CREATE", Req: uapi.DRM_IOCTL_AMDGPU_GEM_CREATE, Flags: authRender, Fn: (*File).gemCreate},
+		{Name: "AMDGPU_GEM_MMAP", Req: uapi.DRM_IOCTL_AMDGPU_GEM_MMAP, Flags: authRender, Fn: (*File).gemMmap},
 		{Name: "AMDGPU_CTX", Req: uapi.DRM_IOCTL_AMDGPU_CTX, Flags: authRender},
 		{Name: "AMDGPU_BO_LIST", Req: uapi.DRM_IOCTL_AMDGPU_BO_LIST, Flags: authRender},
 		{Name: "AMDGPU_CS", Req: uapi.DRM_IOCTL_AMDGPU_CS, Flags: authRender},
 		{Name: "AMDGPU_INFO", Req: uapi.DRM_IOCTL_AMDGPU_INFO, Flags: authRender, Fn: (*File).amdgpuInfo},
-		{Name: "AMDGPU_GEM_METADATA", Req: uapi.DRM_IOCTL_AMDGPU_GEM_METADATA, Flags: authRender},
-		{Name: "AMDGPU_GEM_WAIT_IDLE", Req: uapi.DRM_IOCTL_AMDGPU_GEM_WAIT_IDLE, Flags: authRender},
+		{Name: "AMDGPU_GEM_METADATA", Req: uapi.DRM_IOCTL_AMDGPU_GEM_METADATA, Flags: authRender, Fn: (*File).gemMetadata},
+		{Name: "AMDGPU_GEM_WAIT_IDLE", Req: uapi.DRM_IOCTL_AMDGPU_GEM_WAIT_IDLE, Flags: authRender, Fn: (*File).gemWaitIdle},
 		{Name: "AMDGPU_GEM_VA", Req: uapi.DRM_IOCTL_AMDGPU_GEM_VA, Flags: authRender},
 		{Name: "AMDGPU_WAIT_CS", Req: uapi.DRM_IOCTL_AMDGPU_WAIT_CS, Flags: authRender},
-		{Name: "AMDGPU_GEM_OP", Req: uapi.DRM_IOCTL_AMDGPU_GEM_OP, Flags: authRender},
-		{Name: "AMDGPU_GEM_USERPTR", Req: uapi.DRM_IOCTL_AMDGPU_GEM_USERPTR, Flags: authRender},
+		{Name: "AMDGPU_GEM_OP", Req: uapi.DRM_IOCTL_AMDGPU_GEM_OP, Flags: authRender, Fn: (*File).gemOp},
+		{Name: "AMDGPU_GEM_USERPTR", Req: uapi.DRM_IOCTL_AMDGPU_GEM_USERPTR, Flags: authRender, Fn: (*File).gemUserptr},
 		{Name: "AMDGPU_WAIT_FENCES", Req: uapi.DRM_IOCTL_AMDGPU_WAIT_FENCES, Flags: authRender},
 		{Name: "AMDGPU_VM", Req: uapi.DRM_IOCTL_AMDGPU_VM, Flags: authRender},
 		{Name: "AMDGPU_FENCE_TO_HANDLE", Req: uapi.DRM_IOCTL_AMDGPU_FENCE_TO_HANDLE, Flags: authRender},
@@ -196,6 +188,6 @@ func driverIoctls() []desc {
 		{Name: "AMDGPU_USERQ", Req: uapi.DRM_IOCTL_AMDGPU_USERQ, Flags: authRender},
 		{Name: "AMDGPU_USERQ_SIGNAL", Req: uapi.DRM_IOCTL_AMDGPU_USERQ_SIGNAL, Flags: authRender},
 		{Name: "AMDGPU_USERQ_WAIT", Req: uapi.DRM_IOCTL_AMDGPU_USERQ_WAIT, Flags: authRender},
-		{Name: "AMDGPU_GEM_LIST_HANDLES", Req: uapi.DRM_IOCTL_AMDGPU_GEM_LIST_HANDLES, Flags: authRender},
+		{Name: "AMDGPU_GEM_LIST_HANDLES", Req: uapi.DRM_IOCTL_AMDGPU_GEM_LIST_HANDLES, Flags: authRender, Fn: (*File).gemListHandles},
 	}
 }
