@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/vmemu/vmemu/bo"
+	"github.com/vmemu/vmemu/cs"
 	"github.com/vmemu/vmemu/fence"
 	"github.com/vmemu/vmemu/gpu"
 	"github.com/vmemu/vmemu/internal/hostfd"
@@ -68,6 +69,9 @@ type Device struct {
 	// (TTM device, pools, BOs). Both immutable after New.
 	engine *gpu.Engine
 	mem    *bo.Manager
+	// csDev is what contexts read from the device (reset counter, VRAM-lost
+	// generation, stable-pstate owner).
+	csDev *cs.DeviceState
 
 	mu sync.Mutex
 	// files are the open files. Protected by mu.
@@ -133,6 +137,7 @@ func New(cfg Config) (*Device, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new device: %w", err)
 	}
+	d.csDev = &cs.DeviceState{Engine: d.engine}
 	return d, nil
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/vmemu/vmemu/resv"
 
+	"github.com/vmemu/vmemu/cs"
 	"github.com/vmemu/vmemu/dispatch"
 	"github.com/vmemu/vmemu/syncobj"
 	"github.com/vmemu/vmemu/usermem"
@@ -19,6 +20,9 @@ type File struct {
 	sync *syncobj.Table
 	// gem is the file's GEM handle table (object_idr).
 	gem gemTable
+	// ctxs are the file's contexts (amdgpu_ctx_mgr); boLists its BO lists.
+	ctxs    *cs.Manager
+	boLists *cs.BOLists
 	// vmRoot is the reservation object of the file's VM root page
 	// directory, shared by its VM_ALWAYS_VALID BOs. Immutable. The VM
 	// model will own it.
@@ -43,6 +47,8 @@ func newFile(d *Device) *File {
 	} else {
 		f.client = dispatch.Client{Render: true}
 	}
+	f.ctxs = cs.NewManager(d.csDev, d.prof.Explicit, f.client.Master)
+	f.boLists = cs.NewBOLists()
 	return f
 }
 
@@ -90,6 +96,7 @@ func (f *File) Close() error {
 
 // release drops the file's objects. Called once, from Close.
 func (f *File) release() {
+	f.boLists.Close()
 	f.gem.releaseAll()
 	f.sync.Close()
 }

@@ -68,14 +68,16 @@ func (m *Manager) WaitCS(clock *sim.Clock, in uapi.WaitCSIn) (status uint64, err
 // each fence in turn against the same absolute deadline and returns the
 // first fence error met; "any" returns the error of the fence that
 // signaled first. "any" with no fence is dma_fence_wait_any_timeout()'s
-// EINVAL.
-func (m *Manager) WaitFences(clock *sim.Clock, io usermem.IO, in uapi.WaitFencesIn) (out uapi.WaitFencesOut, err error) {
+// EINVAL. wrote reports whether the kernel would have written the out
+// union (it does before returning a fence's error, not before a lookup
+// error).
+func (m *Manager) WaitFences(clock *sim.Clock, io usermem.IO, in uapi.WaitFencesIn) (out uapi.WaitFencesOut, wrote bool, err error) {
 	if err := usermem.CheckArray(uint64(in.FenceCount), uapi.SizeOfFence, 0); err != nil {
-		return out, err
+		return out, false, err
 	}
 	buf := make([]byte, int(in.FenceCount)*uapi.SizeOfFence)
 	if err := io.CopyIn(in.Fences.Addr(), buf); err != nil {
-		return out, errno.EFAULT
+		return out, false, errno.EFAULT
 	}
 	us := make([]uapi.Fence, in.FenceCount)
 	for i := range us {
@@ -88,7 +90,7 @@ func (m *Manager) WaitFences(clock *sim.Clock, io usermem.IO, in uapi.WaitFences
 		for i := range us {
 			f, err := m.LookupFence(us[i])
 			if err != nil {
-				return out, err
+				return out, false, err
 			}
 			if f == nil {
 				continue
@@ -98,37 +100,37 @@ func (m *Manager) WaitFences(clock *sim.Clock, io usermem.IO, in uapi.WaitFences
 				break
 			}
 			if e := f.Error(); e != 0 {
-				return out, errnoOf(e)
+				return out, false, errnoOf(e)
 			}
 		}
 		if ok {
 			out.Status = 1
 		}
-		return out, nil
+		return out, true, nil
 	}
 	// amdgpu_cs_wait_any_fence()
 	fs := make([]*fence.Fence, len(us))
 	for i := range us {
 		f, err := m.LookupFence(us[i])
 		if err != nil {
-			return out, err
+			return out, false, err
 		}
 		if f == nil { // already signaled
 			out.Status, out.FirstSignaled = 1, uint32(i)
-			return out, nil
+			return out, true, nil
 		}
 		fs[i] = f
 	}
 	if len(fs) == 0 {
-		return out, errno.EINVAL
+		return out, false, errno.EINVAL
 	}
 	first, ok := fence.WaitMany(clock, fs, false, deadline)
 	out.FirstSignaled = ^uint32(0)
 	if ok {
 		out.Status, out.FirstSignaled = 1, uint32(first)
 		if e := fs[first].Error(); e != 0 {
-			return out, errnoOf(e)
+			return out, true, errnoOf(e)
 		}
 	}
-	return out, nil
+	return out, true, nil
 }

@@ -1,0 +1,110 @@
+package amdgpu
+
+import (
+	"github.com/vmemu/vmemu/dispatch"
+	"github.com/vmemu/vmemu/errno"
+	"github.com/vmemu/vmemu/syncfile"
+	"github.com/vmemu/vmemu/syncobj"
+	"github.com/vmemu/vmemu/uapi"
+)
+
+// The context and submission ioctls (amdgpu_ctx.c, amdgpu_bo_list.c,
+// amdgpu_cs.c): thin adapters to package cs.
+
+// amdgpuCtx is DRM_IOCTL_AMDGPU_CTX (amdgpu_ctx_ioctl()).
+func (f *File) amdgpuCtx(s *dispatch.State) error {
+	var in uapi.CtxIn
+	in.UnmarshalBytes(s.Buf)
+	return f.ctxs.Ioctl(in, s.Buf)
+}
+
+// amdgpuBOList is DRM_IOCTL_AMDGPU_BO_LIST (amdgpu_bo_list_ioctl()). On
+// success the union is zeroed and list_handle set.
+func (f *File) amdgpuBOList(s *dispatch.State) error {
+	var in uapi.BOListIn
+	in.UnmarshalBytes(s.Buf)
+	h, err := f.boLists.Ioctl(s.IO, in, f.LookupBO)
+	if err != nil {
+		return err
+	}
+	clear(s.Buf)
+	out := uapi.BOListOut{ListHandle: h}
+	out.MarshalBytes(s.Buf)
+	return nil
+}
+
+// amdgpuWaitCS is DRM_IOCTL_AMDGPU_WAIT_CS (amdgpu_cs_wait_ioctl()).
+func (f *File) amdgpuWaitCS(s *dispatch.State) error {
+	var in uapi.WaitCSIn
+	in.UnmarshalBytes(s.Buf)
+	st, err := f.ctxs.WaitCS(f.dev.clock, in)
+	if err != nil {
+		return err
+	}
+	clear(s.Buf)
+	out := uapi.WaitCSOut{Status: st}
+	out.MarshalBytes(s.Buf)
+	return nil
+}
+
+// amdgpuWaitFences is DRM_IOCTL_AMDGPU_WAIT_FENCES
+// (amdgpu_cs_wait_fences_ioctl()). The out union is written even when a
+// fence error is returned, as the kernel does before returning it.
+func (f *File) amdgpuWaitFences(s *dispatch.State) error {
+	var in uapi.WaitFencesIn
+	in.UnmarshalBytes(s.Buf)
+	out, wrote, err := f.ctxs.WaitFences(f.dev.clock, s.IO, in)
+	if !wrote {
+		return err
+	}
+	clear(s.Buf)
+	out.MarshalBytes(s.Buf)
+	return err
+}
+
+// amdgpuFenceToHandle is DRM_IOCTL_AMDGPU_FENCE_TO_HANDLE
+// (amdgpu_cs_fence_to_handle_ioctl()): the fence is looked up first (its
+// errors win), a fence already gone becomes the signaled stub, then `what`
+// is checked.
+func (f *File) amdgpuFenceToHandle(s *dispatch.State) error {
+	var in uapi.FenceToHandleIn
+	in.UnmarshalBytes(s.Buf)
+	fc, err := f.ctxs.LookupFence(in.Fence)
+	if err != nil {
+		return err
+	}
+	if fc == nil {
+		fc = f.dev.domain.Stub()
+	}
+	var handle uint32
+	switch in.What {
+	case uapi.AMDGPU_FENCE_TO_HANDLE_GET_SYNCOBJ:
+		so := syncobj.New(f.dev.domain, 0, fc)
+		defer so.Put()
+		h, err := f.sync.Install(so)
+		if err != nil {
+			return err
+		}
+		handle = h
+	case uapi.AMDGPU_FENCE_TO_HANDLE_GET_SYNCOBJ_FD:
+		so := syncobj.New(f.dev.domain, 0, fc)
+		so.Get() // the fd's reference
+		fd, _, err := f.dev.fds.Install(so, so.Put)
+		so.Put()
+		if err != nil {
+			return errno.EMFILE
+		}
+		handle = uint32(fd)
+	case uapi.AMDGPU_FENCE_TO_HANDLE_GET_SYNC_FILE_FD:
+		fd, err := f.dev.installSyncFile(syncfile.New(fc))
+		if err != nil {
+			return errno.EMFILE
+		}
+		handle = uint32(fd)
+	default:
+		return errno.EINVAL
+	}
+	out := uapi.FenceToHandleOut{Handle: handle}
+	out.MarshalBytes(s.Buf)
+	return nil
+}
