@@ -47,7 +47,7 @@ func newFile(d *Device) *File {
 	} else {
 		f.client = dispatch.Client{Render: true}
 	}
-	f.ctxs = cs.NewManager(d.csDev, d.prof.Explicit, f.client.Master)
+	f.ctxs = cs.NewManager(d.csDev, d.prof.Explicit, f.client.Master, f)
 	f.boLists = cs.NewBOLists()
 	return f
 }

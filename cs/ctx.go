@@ -98,16 +98,22 @@ type Manager struct {
 	explicitOK bool
 	// privileged: CAP_SYS_NICE or DRM master (amdgpu_ctx_priority_permit()).
 	privileged bool
+	// vm identifies the file's VM: the owner of its CS fences.
+	vm any
 
 	mu sync.Mutex
 	// ctxs are the contexts by id. Protected by mu.
 	ctxs map[uint32]*Context
 }
 
-// NewManager mirrors amdgpu_ctx_mgr_init().
-func NewManager(dev *DeviceState, explicitOK, privileged bool) *Manager {
-	return &Manager{dev: dev, explicitOK: explicitOK, privileged: privileged, ctxs: map[uint32]*Context{}}
+// NewManager mirrors amdgpu_ctx_mgr_init(). vm identifies the file's VM,
+// the owner of the fences its submissions produce (&fpriv->vm).
+func NewManager(dev *DeviceState, explicitOK, privileged bool, vm any) *Manager {
+	return &Manager{dev: dev, explicitOK: explicitOK, privileged: privileged, vm: vm, ctxs: map[uint32]*Context{}}
 }
+
+// VM returns the owner identity given to NewManager.
+func (m *Manager) VM() any { return m.vm }
 
 func priorityValid(p int32) bool {
 	switch p {
@@ -386,7 +392,7 @@ func (c *Context) Entity(ip, instance, ring uint32) (*Entity, error) {
 		r := rings[int(ring)%len(rings)]
 		en = &Entity{ctx: c, IP: ip, Ring: ring, sequence: 1}
 		en.Sched = c.mgr.dev.Engine.NewEntity(r, gpu.EntityConfig{
-			Name: r.Name(), Priority: schedPriority(c.Priority()), Owner: c,
+			Name: r.Name(), Priority: schedPriority(c.Priority()), Owner: &CSOwner{VM: c.mgr.vm, Ctx: c},
 		})
 		c.entities[ip][ring] = en
 	}
