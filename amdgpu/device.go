@@ -47,6 +47,10 @@ type Config struct {
 	// counts it (sim.Clock.SetFailDeadlocks): for single-client runs such as
 	// scenarios, replay and fuzzing. Applies to a clock the device creates.
 	FailDeadlocks bool
+	// Events receives the GPU engine's job events (queued, dependency
+	// wait, run, done, timeout), named after the gpu_scheduler
+	// tracepoints; nil for none.
+	Events gpu.Sink
 	// Primary opens files as a primary node with DRM master rights (for
 	// ioctls that need DRM_MASTER). Default: render node.
 	Primary bool
@@ -124,7 +128,7 @@ func New(cfg Config) (*Device, error) {
 	}
 	d.fds = &hostfd.Table{}
 	d.engine, err = gpu.NewEngine(d.clock, d.domain, gpu.Config{Rings: map[gpu.IP]int{
-		gpu.GFX: p.GfxRings, gpu.COMPUTE: p.ComputeRings, gpu.SDMA: p.SDMARings}})
+		gpu.GFX: p.GfxRings, gpu.COMPUTE: p.ComputeRings, gpu.SDMA: p.SDMARings}, Sink: cfg.Events})
 	if err != nil {
 		return nil, fmt.Errorf("new device: %w", err)
 	}
