@@ -13,6 +13,7 @@ import (
 	"github.com/vmemu/vmemu/internal/hostfd"
 	"github.com/vmemu/vmemu/profile"
 	"github.com/vmemu/vmemu/sim"
+	"github.com/vmemu/vmemu/vm"
 )
 
 // ErrClosed is returned by operations on a closed Device or File.
@@ -42,6 +43,8 @@ type Config struct {
 	// VRAMSize, VisibleVRAMSize and GTTSize override the profile's memory
 	// sizes when nonzero (scenarios under memory pressure).
 	VRAMSize, VisibleVRAMSize, GTTSize uint64
+	// Policy scopes the EXPLICIT extension (PolicyNoMixing by default).
+	Policy Policy
 	// FailDeadlocks makes a wait that can never end (no timeout, nothing
 	// pending on the virtual clock) fail at once instead of blocking, and
 	// counts it (sim.Clock.SetFailDeadlocks): for single-client runs such as
@@ -76,6 +79,8 @@ type Device struct {
 	// csDev is what contexts read from the device (reset counter, VRAM-lost
 	// generation, stable-pstate owner).
 	csDev *cs.DeviceState
+	// vms is adev->vm_manager.
+	vms *vm.Manager
 
 	mu sync.Mutex
 	// files are the open files. Protected by mu.
@@ -142,6 +147,14 @@ func New(cfg Config) (*Device, error) {
 		return nil, fmt.Errorf("new device: %w", err)
 	}
 	d.csDev = &cs.DeviceState{Engine: d.engine}
+	d.vms, err = vm.NewManager(vm.Config{
+		Engine: d.engine, Memory: vmMemory{d.mem}, Layout: vm.LayoutFromProfile(&p),
+		Explicit: p.Explicit,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("new device: %w", err)
+	}
+	d.mem.SetMoveNotify(func(b *bo.BO, evict bool) { d.vms.MoveNotify(vmBO{b}, evict) })
 	return d, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"sync"
 
 	"github.com/vmemu/vmemu/resv"
+	"github.com/vmemu/vmemu/vm"
 
 	"github.com/vmemu/vmemu/cs"
 	"github.com/vmemu/vmemu/dispatch"
@@ -23,9 +24,9 @@ type File struct {
 	// ctxs are the file's contexts (amdgpu_ctx_mgr); boLists its BO lists.
 	ctxs    *cs.Manager
 	boLists *cs.BOLists
-	// vmRoot is the reservation object of the file's VM root page
-	// directory, shared by its VM_ALWAYS_VALID BOs. Immutable. The VM
-	// model will own it.
+	// vm is the file's GPU VA space (fpriv->vm); vmRoot its root page
+	// directory's reservation, shared by VM_ALWAYS_VALID BOs. Immutable.
+	vm     *vm.VM
 	vmRoot *resv.Resv
 
 	mu sync.Mutex
@@ -33,6 +34,10 @@ type File struct {
 	closed bool
 	// clientName is set by DRM_IOCTL_SET_CLIENT_NAME. Protected by mu.
 	clientName string
+	// mode is the VM's mode under PolicyNoMixing; usedExplicit records any
+	// explicit operation. Protected by mu.
+	mode         vmMode
+	usedExplicit bool
 
 	// ioctls counts ioctls issued on the file; each report names an ioctl
 	// by its sequence number in this stream.
@@ -40,14 +45,15 @@ type File struct {
 }
 
 func newFile(d *Device) *File {
-	f := &File{dev: d, vmRoot: resv.New()}
+	f := &File{dev: d, vm: d.vms.NewVM()}
+	f.vmRoot = f.vm.RootResv()
 	f.sync = syncobj.NewTable(d.domain, fdTable{d}, eventfds{})
 	if d.cfg.Primary {
 		f.client = dispatch.Client{Master: true, Authenticated: true}
 	} else {
 		f.client = dispatch.Client{Render: true}
 	}
-	f.ctxs = cs.NewManager(d.csDev, d.prof.Explicit, f.client.Master, f)
+	f.ctxs = cs.NewManager(d.csDev, d.prof.Explicit, f.client.Master, f.vm)
 	f.boLists = cs.NewBOLists()
 	return f
 }
@@ -97,6 +103,7 @@ func (f *File) Close() error {
 // release drops the file's objects. Called once, from Close.
 func (f *File) release() {
 	f.boLists.Close()
-	f.gem.releaseAll()
+	f.releaseAllHandles()
 	f.sync.Close()
+	f.vm.Close()
 }

@@ -106,19 +106,33 @@ func (t *gemTable) list() []gemEntry {
 	return es
 }
 
-// releaseAll closes every handle (drm_gem_release() at file close).
-func (t *gemTable) releaseAll() {
-	for _, e := range t.list() {
-		if b := t.remove(e.h); b != nil {
-			releaseHandle(b)
+// releaseAllHandles closes every handle (drm_gem_release() at file close).
+func (f *File) releaseAllHandles() {
+	for _, e := range f.gem.list() {
+		if b := f.gem.remove(e.h); b != nil {
+			f.releaseHandle(b)
 		}
 	}
 }
 
+// openHandle creates a handle for b in f: drm_gem_handle_create() with
+// amdgpu_gem_object_open() (the bo_va of f's VM).
+func (f *File) openHandle(b *bo.BO) (uint32, error) {
+	if _, err := f.vm.OpenBO(vmBO{b}); err != nil {
+		return 0, err
+	}
+	return f.gem.create(b), nil
+}
+
 // releaseHandle mirrors drm_gem_object_release_handle():
-// amdgpu_gem_object_close() (bo_va bookkeeping: nothing until the VM
-// model exists), the handle count, then the handle's reference.
-func releaseHandle(b *bo.BO) {
+// amdgpu_gem_object_close() (the bo_va goes away with the last handle, its
+// mappings are freed and cleared; under the EXPLICIT policy rule E4 adds
+// the VM's CS fences and the last unmap as BOOKKEEP), the handle count,
+// then the handle's reference.
+func (f *File) releaseHandle(b *bo.BO) {
+	if _, err := f.vm.CloseBO(vmBO{b}, f.explicitFree()); err != nil {
+		f.dev.logf("vmemu: GEM close of %v: %v", b, err)
+	}
 	b.HandlePut()
 	b.Put()
 }
@@ -160,7 +174,7 @@ func (f *File) gemClose(s *dispatch.State) error {
 	if b == nil {
 		return errno.EINVAL
 	}
-	releaseHandle(b)
+	f.releaseHandle(b)
 	return nil
 }
 
@@ -213,7 +227,11 @@ func (f *File) gemCreate(s *dispatch.State) error {
 	if flags&uapi.AMDGPU_GEM_CREATE_VM_ALWAYS_VALID != 0 {
 		e = ww.NewExec(0, 2)
 		e.Begin()
-		defer e.Fini()
+		defer func() {
+			if e != nil {
+				e.Fini()
+			}
+		}()
 		if err := e.Lock(f.vmRoot); err != nil { // amdgpu_bo_reserve(vm->root.bo)
 			return err
 		}
@@ -245,8 +263,15 @@ func (f *File) gemCreate(s *dispatch.State) error {
 	if err != nil {
 		return err
 	}
-	h := f.gem.create(b)
+	if e != nil {
+		e.Fini() // unlock the root before amdgpu_gem_object_open() takes it
+		e = nil
+	}
+	h, err := f.openHandle(b)
 	b.Put() // the handle holds the reference now
+	if err != nil {
+		return err
+	}
 	clear(s.Buf[:uapi.SizeOfGemCreate])
 	out := uapi.GemCreateOut{Handle: h}
 	out.MarshalBytes(s.Buf)

@@ -62,7 +62,7 @@ func (d *Device) vramLostCounter() uint32 { return 0 }
 
 // gpuvmFault is the file's VM fault_info (amdgpu_vm_update_fault_cache()):
 // zero until the VM issue wires GPU page faults into the file's VM.
-func (f *File) gpuvmFault() uapi.InfoGPUVMFault { return uapi.InfoGPUVMFault{} }
+func (f *File) gpuvmFault() uapi.InfoGPUVMFault { return f.vm.GPUVMFaultInfo() }
 
 // amdgpuVMReservedVRAM is AMDGPU_VM_RESERVED_VRAM (amdgpu_vm.h): VRAM kept
 // back for page tables, subtracted from the usable VRAM size.

@@ -15,6 +15,12 @@ import (
 func (f *File) amdgpuCtx(s *dispatch.State) error {
 	var in uapi.CtxIn
 	in.UnmarshalBytes(s.Buf)
+	if in.Op == uapi.AMDGPU_CTX_OP_ALLOC_CTX && f.dev.prof.Explicit {
+		// Rule E0 (vmemu extension): a context fixes the VM's mode.
+		if err := f.useMode(in.Flags == uapi.AMDGPU_CTX_FLAGS_EXPLICIT_SYNC); err != nil {
+			return err
+		}
+	}
 	return f.ctxs.Ioctl(in, s.Buf)
 }
 

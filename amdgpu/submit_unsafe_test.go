@@ -34,10 +34,28 @@ func TestCtxIoctl(t *testing.T) {
 	if err := ioctl(f, uapi.DRM_IOCTL_AMDGPU_CTX, &free); err != errno.EINVAL {
 		t.Fatalf("free unknown ctx: %v", err)
 	}
-	// The EXPLICIT flag is accepted only with the extension on.
+	// Rule E0 (PolicyNoMixing): the implicit context fixed this VM's mode.
 	x := uapi.CtxIn{Op: uapi.AMDGPU_CTX_OP_ALLOC_CTX, Flags: uapi.AMDGPU_CTX_FLAGS_EXPLICIT_SYNC}
-	if err := ioctl(f, uapi.DRM_IOCTL_AMDGPU_CTX, &x); err != nil {
+	if err := ioctl(f, uapi.DRM_IOCTL_AMDGPU_CTX, &x); err != errno.EINVAL {
+		t.Fatalf("explicit ctx on an implicit VM: %v, want EINVAL", err)
+	}
+	// A fresh file takes it; then an implicit one is refused.
+	_, e := mustDevice(t, Config{})
+	x = uapi.CtxIn{Op: uapi.AMDGPU_CTX_OP_ALLOC_CTX, Flags: uapi.AMDGPU_CTX_FLAGS_EXPLICIT_SYNC}
+	if err := ioctl(e, uapi.DRM_IOCTL_AMDGPU_CTX, &x); err != nil {
 		t.Fatalf("explicit ctx with the extension: %v", err)
+	}
+	y := uapi.CtxIn{Op: uapi.AMDGPU_CTX_OP_ALLOC_CTX}
+	if err := ioctl(e, uapi.DRM_IOCTL_AMDGPU_CTX, &y); err != errno.EINVAL {
+		t.Fatalf("implicit ctx on an explicit VM: %v, want EINVAL", err)
+	}
+	// Per-operation policy: both are fine on one file.
+	_, p := mustDevice(t, Config{Policy: PolicyPerOperation})
+	for _, flags := range []uint32{0, uapi.AMDGPU_CTX_FLAGS_EXPLICIT_SYNC, 0} {
+		z := uapi.CtxIn{Op: uapi.AMDGPU_CTX_OP_ALLOC_CTX, Flags: flags}
+		if err := ioctl(p, uapi.DRM_IOCTL_AMDGPU_CTX, &z); err != nil {
+			t.Fatalf("per-operation policy, flags %#x: %v", flags, err)
+		}
 	}
 	_, g := mustDevice(t, Config{DisableExplicit: true})
 	x = uapi.CtxIn{Op: uapi.AMDGPU_CTX_OP_ALLOC_CTX, Flags: uapi.AMDGPU_CTX_FLAGS_EXPLICIT_SYNC}

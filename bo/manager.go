@@ -66,6 +66,8 @@ type Manager struct {
 	move   *gpu.Entity
 	family uint32
 	pools  map[Domain]*Pool // immutable after NewManager
+	// moveNotify is set once by SetMoveNotify before use.
+	moveNotify func(b *BO, evict bool)
 
 	gen    atomic.Uint64
 	serial atomic.Uint64
@@ -83,6 +85,12 @@ type Manager struct {
 	// Protected by vmu.
 	violations []string
 }
+
+// SetMoveNotify installs the function called before a BO moves
+// (amdgpu_bo_move_notify(): the VMs invalidate their mappings of it), with
+// its reservation held; evict is true for an eviction. Call it once, before
+// the Manager is used.
+func (m *Manager) SetMoveNotify(fn func(b *BO, evict bool)) { m.moveNotify = fn }
 
 // NewManager returns a Manager with the capacities of cfg.
 func NewManager(cfg Config) (*Manager, error) {
@@ -478,6 +486,9 @@ func isSystem(d Domain) bool { return d == CPU || d == GTT }
 //
 // Preconditions: b's reservation is held; na was allocated for b.
 func (m *Manager) moveTo(b *BO, na *Allocation, evict bool) (*fence.Fence, error) {
+	if m.moveNotify != nil {
+		m.moveNotify(b, evict) // amdgpu_bo_move_notify(), before the move
+	}
 	b.mu.Lock()
 	old := b.mem
 	r := b.r
@@ -729,9 +740,14 @@ func (m *Manager) release(b *BO) {
 // may still access): the hazard checker's use-after-free test. It returns a
 // *UseAfterFreeError otherwise.
 func (m *Manager) Access(ref Ref) error {
+	_, err := m.liveAlloc(ref)
+	return err
+}
+
+func (m *Manager) liveAlloc(ref Ref) (*Allocation, error) {
 	p := m.pools[ref.Domain]
 	if p == nil {
-		return &UseAfterFreeError{Ref: ref}
+		return nil, &UseAfterFreeError{Ref: ref}
 	}
 	a := p.lookup(ref.Start)
 	if a == nil || a.gen != ref.Gen || a.stateOf() == allocReleased {
@@ -739,8 +755,37 @@ func (m *Manager) Access(ref Ref) error {
 		if a != nil {
 			cur = a.gen
 		}
-		return &UseAfterFreeError{Ref: ref, Current: cur}
+		return nil, &UseAfterFreeError{Ref: ref, Current: cur}
 	}
+	return a, nil
+}
+
+// Read copies len(p) bytes at off of the memory ref names into p: a GPU
+// read through a page-table entry. It returns *UseAfterFreeError, and
+// copies nothing, if ref no longer names live memory (or a ghost).
+func (m *Manager) Read(ref Ref, off uint64, p []byte) error {
+	a, err := m.liveAlloc(ref)
+	if err != nil {
+		return err
+	}
+	if off+uint64(len(p)) > a.pages*PageSize {
+		return &UseAfterFreeError{Ref: ref, Current: a.gen}
+	}
+	a.store.ReadAt(p, off)
+	return nil
+}
+
+// Write copies p into the memory ref names at off: a GPU write. Errors as
+// Read.
+func (m *Manager) Write(ref Ref, off uint64, p []byte) error {
+	a, err := m.liveAlloc(ref)
+	if err != nil {
+		return err
+	}
+	if off+uint64(len(p)) > a.pages*PageSize {
+		return &UseAfterFreeError{Ref: ref, Current: a.gen}
+	}
+	a.store.WriteAt(p, off)
 	return nil
 }
 

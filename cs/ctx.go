@@ -9,6 +9,7 @@ import (
 	"github.com/vmemu/vmemu/fence"
 	"github.com/vmemu/vmemu/gpu"
 	"github.com/vmemu/vmemu/uapi"
+	"github.com/vmemu/vmemu/vm"
 )
 
 // SchedJobs is amdgpu_sched_jobs (module parameter, default 32): how many
@@ -98,22 +99,33 @@ type Manager struct {
 	explicitOK bool
 	// privileged: CAP_SYS_NICE or DRM master (amdgpu_ctx_priority_permit()).
 	privileged bool
-	// vm identifies the file's VM: the owner of its CS fences.
-	vm any
+	// vm is the file's VM: the owner of its CS fences (&fpriv->vm).
+	vm *vm.VM
 
 	mu sync.Mutex
 	// ctxs are the contexts by id. Protected by mu.
 	ctxs map[uint32]*Context
 }
 
-// NewManager mirrors amdgpu_ctx_mgr_init(). vm identifies the file's VM,
-// the owner of the fences its submissions produce (&fpriv->vm).
-func NewManager(dev *DeviceState, explicitOK, privileged bool, vm any) *Manager {
-	return &Manager{dev: dev, explicitOK: explicitOK, privileged: privileged, vm: vm, ctxs: map[uint32]*Context{}}
+// NewManager mirrors amdgpu_ctx_mgr_init() for the file whose VM is v, the
+// owner of the fences its submissions produce (&fpriv->vm).
+func NewManager(dev *DeviceState, explicitOK, privileged bool, v *vm.VM) *Manager {
+	return &Manager{dev: dev, explicitOK: explicitOK, privileged: privileged, vm: v, ctxs: map[uint32]*Context{}}
 }
 
-// VM returns the owner identity given to NewManager.
-func (m *Manager) VM() any { return m.vm }
+// VM returns the file's VM.
+func (m *Manager) VM() *vm.VM { return m.vm }
+
+// CSOwner is the owner of a context's scheduler entities: the context and
+// its file's VM. It implements vm.OwnerVM, so the sync rules recognise the
+// VM's own submissions (amdgpu_sync_get_owner() answers &fpriv->vm).
+type CSOwner struct {
+	VM  *vm.VM
+	Ctx *Context
+}
+
+// OwnerVM implements vm.OwnerVM.
+func (o *CSOwner) OwnerVM() *vm.VM { return o.VM }
 
 func priorityValid(p int32) bool {
 	switch p {

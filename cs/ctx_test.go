@@ -39,7 +39,7 @@ func allocID(t *testing.T, m *Manager, in uapi.CtxIn) (uint32, error) {
 }
 
 func TestCtxAllocFree(t *testing.T) {
-	m := NewManager(newDev(t), false, false, "vm")
+	m := NewManager(newDev(t), false, false, nil)
 	for want := uint32(1); want <= 3; want++ {
 		id, err := allocID(t, m, uapi.CtxIn{})
 		if err != nil || id != want {
@@ -75,7 +75,7 @@ func TestCtxAllocFree(t *testing.T) {
 }
 
 func TestCtxExplicitExtension(t *testing.T) {
-	m := NewManager(newDev(t), true, false, "vm")
+	m := NewManager(newDev(t), true, false, nil)
 	id, err := allocID(t, m, uapi.CtxIn{Flags: uapi.AMDGPU_CTX_FLAGS_EXPLICIT_SYNC})
 	if err != nil || !m.Get(id).Explicit {
 		t.Fatalf("explicit ctx: %v", err)
@@ -87,7 +87,7 @@ func TestCtxExplicitExtension(t *testing.T) {
 
 func TestCtxQueryState2(t *testing.T) {
 	dev := newDev(t)
-	m := NewManager(dev, false, false, "vm")
+	m := NewManager(dev, false, false, nil)
 	id, _ := allocID(t, m, uapi.CtxIn{})
 	query := func() uint64 {
 		out, err := ctxOp(t, m, uapi.CtxIn{Op: uapi.AMDGPU_CTX_OP_QUERY_STATE2, CtxID: id})
@@ -111,7 +111,7 @@ func TestCtxQueryState2(t *testing.T) {
 }
 
 func TestCtxStablePstate(t *testing.T) {
-	m := NewManager(newDev(t), false, false, "vm")
+	m := NewManager(newDev(t), false, false, nil)
 	a, _ := allocID(t, m, uapi.CtxIn{})
 	b, _ := allocID(t, m, uapi.CtxIn{})
 	set := func(id, ps uint32) error {
@@ -138,7 +138,7 @@ func TestCtxStablePstate(t *testing.T) {
 }
 
 func TestEntitySelection(t *testing.T) {
-	m := NewManager(newDev(t), false, false, "vm")
+	m := NewManager(newDev(t), false, false, nil)
 	id, _ := allocID(t, m, uapi.CtxIn{})
 	c := m.Get(id)
 	for _, tc := range []struct {
@@ -168,7 +168,7 @@ func TestEntitySelection(t *testing.T) {
 func TestFenceRingAndWaitCS(t *testing.T) {
 	dev := newDev(t)
 	clock := dev.Engine.Clock()
-	m := NewManager(dev, false, false, "vm")
+	m := NewManager(dev, false, false, nil)
 	id, _ := allocID(t, m, uapi.CtxIn{})
 	en, _ := m.Get(id).Entity(uapi.AMDGPU_HW_IP_GFX, 0, 0)
 	d := dev.Engine.Domain()

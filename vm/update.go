@@ -20,14 +20,18 @@ const (
 	ownerOther                  // a CS of another VM
 )
 
+// ownerOf mirrors amdgpu_sync_get_owner(): a scheduler fence answers its
+// entity's owner. Page-table entities are VM updates; other kernel
+// entities (TTM moves, clears, wipes) and anything that is not a
+// scheduler fence are UNDEFINED; a user entity is a CS of the VM its owner
+// names.
 func (v *VM) ownerOf(f *fence.Fence) owner {
 	j := gpu.JobOf(f)
 	if j == nil {
 		return ownerUndefined
 	}
-	switch o := j.Entity().Owner().(type) {
-	case nil:
-		return ownerUndefined
+	en := j.Entity()
+	switch o := en.Owner().(type) {
 	case *ptOwner:
 		return ownerVMUpdate
 	case *VM:
@@ -41,33 +45,57 @@ func (v *VM) ownerOf(f *fence.Fence) owner {
 		}
 		return ownerOther
 	}
+	if en.Kernel() {
+		return ownerUndefined
+	}
 	return ownerOther
 }
 
-// syncMode is enum amdgpu_sync_mode, restricted to the modes the VM uses.
-type syncMode uint8
+// SyncMode is enum amdgpu_sync_mode (amdgpu_sync.h).
+type SyncMode uint8
 
 const (
-	syncEqOwner  syncMode = iota // AMDGPU_SYNC_EQ_OWNER
-	syncExplicit                 // AMDGPU_SYNC_EXPLICIT
+	// SyncAlways keeps every fence but VM updates.
+	SyncAlways SyncMode = iota
+	// SyncNEOwner drops this VM's own CS fences: a process never waits
+	// implicitly for itself. The mode for ordinary BOs at CS.
+	SyncNEOwner
+	// SyncEQOwner keeps only this VM's CS fences (and undefined ones):
+	// clearing freed PTEs.
+	SyncEQOwner
+	// SyncExplicit keeps only undefined-owner (kernel) fences: BOs created
+	// with AMDGPU_GEM_CREATE_EXPLICIT_SYNC, and explicit VM updates.
+	SyncExplicit
 )
 
-// syncResv mirrors amdgpu_sync_resv() with owner = this VM: the unsignalled
-// fences of r up to READ (6.16+) whose unwrapped contents include one that
-// passes amdgpu_sync_test_fence(): UNDEFINED always; VM updates never;
-// then EQ_OWNER keeps this VM's CS fences, EXPLICIT nothing more.
-func (v *VM) syncResv(r *resv.Resv, mode syncMode, out []*fence.Fence) []*fence.Fence {
+func (m SyncMode) String() string {
+	return [...]string{"ALWAYS", "NE_OWNER", "EQ_OWNER", "EXPLICIT"}[m]
+}
+
+// TestFence mirrors amdgpu_sync_test_fence() with this VM's CS as the
+// requester (never UNDEFINED or KFD): undefined-owner fences always pass,
+// VM updates never, then the mode decides.
+func (v *VM) TestFence(mode SyncMode, f *fence.Fence) bool {
+	switch v.ownerOf(f) {
+	case ownerUndefined:
+		return true
+	case ownerVMUpdate:
+		return false
+	case ownerSelf:
+		return mode == SyncAlways || mode == SyncEQOwner
+	}
+	return mode == SyncAlways || mode == SyncNEOwner // a CS of another VM
+}
+
+// SyncResv mirrors amdgpu_sync_resv() with this VM's CS as the owner: the
+// unsignalled fences of r up to READ (6.16+) whose unwrapped contents
+// include one that passes TestFence, appended to out.
+func (v *VM) SyncResv(r *resv.Resv, mode SyncMode, out []*fence.Fence) []*fence.Fence {
 	for _, f := range r.Fences(resv.READ) {
 		take := false
 		fence.Unwrap(f, func(leaf *fence.Fence) {
-			if take || leaf.IsSignaled() {
-				return
-			}
-			switch v.ownerOf(leaf) {
-			case ownerUndefined:
+			if !take && !leaf.IsSignaled() && v.TestFence(mode, leaf) {
 				take = true
-			case ownerSelf:
-				take = mode == syncEqOwner
 			}
 		})
 		if take {
@@ -180,12 +208,12 @@ func (v *VM) boUpdateLocked(b *bova.BoVA, clear bool, origin Origin, extra []*fe
 	var pl Placement
 	switch {
 	case clear:
-		deps = v.syncResv(v.root, syncEqOwner, nil)
+		deps = v.SyncResv(v.root, SyncEQOwner, nil)
 	case bo == nil:
 		// PRT map operations don't need to sync to anything.
 	default:
 		pl = bo.Placement()
-		deps = v.syncResv(bo.Resv(), syncExplicit, nil)
+		deps = v.SyncResv(bo.Resv(), SyncExplicit, nil)
 	}
 	deps = append(deps, extra...)
 	flush := clear
@@ -265,7 +293,7 @@ func (v *VM) clearFreedLocked(explicitDeps []*fence.Fence) (*fence.Fence, error)
 		deps := explicitDeps
 		if !m.Explicit {
 			if !eqDone {
-				eqOwner, eqDone = v.syncResv(v.root, syncEqOwner, nil), true
+				eqOwner, eqDone = v.SyncResv(v.root, SyncEQOwner, nil), true
 			}
 			deps = eqOwner
 		}

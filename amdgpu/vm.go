@@ -1,0 +1,174 @@
+package amdgpu
+
+import (
+	"errors"
+
+	"github.com/vmemu/vmemu/bo"
+	"github.com/vmemu/vmemu/bova"
+	"github.com/vmemu/vmemu/dispatch"
+	"github.com/vmemu/vmemu/errno"
+	"github.com/vmemu/vmemu/resv"
+	"github.com/vmemu/vmemu/uapi"
+	"github.com/vmemu/vmemu/vm"
+)
+
+// Policy selects how vmemu's EXPLICIT extension (not upstream uAPI) is
+// scoped. Clients that never set the EXPLICIT flags get upstream's
+// implicit behaviour under every policy.
+type Policy uint8
+
+const (
+	// PolicyNoMixing is the 2022 proposal's rule E0: a VM is implicit or
+	// explicit for its whole life. The first context allocation or GEM_VA
+	// fixes the mode; an operation of the other mode then fails with
+	// EINVAL.
+	PolicyNoMixing Policy = iota
+	// PolicyPerOperation is the later series' choice: each context and
+	// GEM_VA operation chooses, and each freed mapping remembers whether
+	// its unmap was explicit. A GEM_CLOSE is explicit once the file has
+	// used the extension.
+	PolicyPerOperation
+)
+
+func (p Policy) String() string {
+	switch p {
+	case PolicyNoMixing:
+		return "explicit-no-mixing"
+	case PolicyPerOperation:
+		return "explicit-per-operation"
+	}
+	return "Policy(?)"
+}
+
+// vmMode is a VM's mode under PolicyNoMixing.
+type vmMode uint8
+
+const (
+	modeUnset vmMode = iota
+	modeImplicit
+	modeExplicit
+)
+
+// useMode records that the file performs an operation of the given mode
+// (rule E0). Under PolicyNoMixing a VM whose mode is fixed refuses the
+// other mode with EINVAL.
+func (f *File) useMode(explicit bool) error {
+	want := modeImplicit
+	if explicit {
+		want = modeExplicit
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if explicit {
+		f.usedExplicit = true
+	}
+	if f.dev.cfg.Policy != PolicyNoMixing {
+		return nil
+	}
+	if f.mode == modeUnset {
+		f.mode = want
+		return nil
+	}
+	if f.mode != want {
+		return errno.EINVAL
+	}
+	return nil
+}
+
+// explicitFree reports whether frees on this file follow rule E4.
+func (f *File) explicitFree() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.dev.cfg.Policy == PolicyNoMixing {
+		return f.mode == modeExplicit
+	}
+	return f.usedExplicit
+}
+
+// vmBO presents a bo.BO to the VM (struct amdgpu_bo as amdgpu_vm.c sees
+// it). It is a comparable value: two vmBOs of one BO are equal.
+type vmBO struct{ b *bo.BO }
+
+func (v vmBO) Size() uint64      { return v.b.Size() }
+func (v vmBO) Resv() *resv.Resv  { return v.b.Resv() }
+func (v vmBO) AlwaysValid() bool { return v.b.Flags()&uapi.AMDGPU_GEM_CREATE_VM_ALWAYS_VALID != 0 }
+func (v vmBO) Placement() bova.Placement {
+	d, ref := v.b.Placement()
+	return bova.Placement{Alloc: allocID(ref), Gen: ref.Gen, Domain: uint32(d)}
+}
+func (v vmBO) InPreferredDomain() bool {
+	d, _ := v.b.Placement()
+	pref, _ := v.b.Domains()
+	return d&pref != 0
+}
+
+// allocID names an allocation for the VM and the hazard checker: its
+// domain and first page. With the generation it is unique over time.
+func allocID(r bo.Ref) uint64 { return uint64(r.Domain)<<48 | r.Start }
+
+func refOf(p bova.Placement) bo.Ref {
+	return bo.Ref{Domain: bo.Domain(p.Alloc >> 48), Start: p.Alloc & (1<<48 - 1), Gen: p.Gen}
+}
+
+// vmMemory is the emulated memory as the GPU reaches it through page-table
+// entries: the bo pools, checked by generation.
+type vmMemory struct{ m *bo.Manager }
+
+func (v vmMemory) Read(p bova.Placement, off uint64, b []byte) error {
+	return staleErr(v.m.Read(refOf(p), off, b))
+}
+
+func (v vmMemory) Write(p bova.Placement, off uint64, b []byte) error {
+	return staleErr(v.m.Write(refOf(p), off, b))
+}
+
+func staleErr(err error) error {
+	var uaf *bo.UseAfterFreeError
+	if errors.As(err, &uaf) {
+		return errors.Join(vm.ErrStale, err)
+	}
+	return err
+}
+
+// vmObjects resolves GEM handles for GEM_VA. The BO reference taken by the
+// lookup is dropped at once: the handle keeps the BO alive for the ioctl.
+type vmObjects struct{ f *File }
+
+func (o vmObjects) LookupBO(handle uint32) (vm.BO, error) {
+	b := o.f.gem.lookup(handle)
+	if b == nil {
+		return nil, errno.ENOENT
+	}
+	b.Put()
+	return vmBO{b}, nil
+}
+
+// VM returns the file's GPU virtual address space.
+func (f *File) VM() *vm.VM { return f.vm }
+
+// gemVA is DRM_IOCTL_AMDGPU_GEM_VA (amdgpu_gem_va_ioctl()). The legacy
+// 40-byte struct arrives zero-extended by drm_ioctl(), so its tail fields
+// read 0. Under PolicyNoMixing the EXPLICIT flag must match the VM's mode
+// (a vmemu extension; checked only when the extension accepts the flag).
+func (f *File) gemVA(s *dispatch.State) error {
+	var a uapi.GemVA
+	a.UnmarshalBytes(s.Buf)
+	if f.dev.prof.Explicit {
+		if err := f.useMode(a.Flags&uapi.AMDGPU_VM_EXPLICIT_SYNC != 0); err != nil {
+			return err
+		}
+	}
+	return f.vm.GemVA(&a, &vm.GemVAEnv{Objects: vmObjects{f}, Syncobjs: f.sync, Mem: s.IO})
+}
+
+// amdgpuVM is DRM_IOCTL_AMDGPU_VM (amdgpu_vm_ioctl()).
+func (f *File) amdgpuVM(s *dispatch.State) error {
+	var in uapi.VMIn
+	in.UnmarshalBytes(s.Buf)
+	out, err := f.vm.VMIoctl(&in)
+	if err != nil {
+		return err
+	}
+	out.MarshalBytes(s.Buf)
+	return nil
+}
