@@ -11,8 +11,10 @@ import (
 	"github.com/vmemu/vmemu/fence"
 	"github.com/vmemu/vmemu/gpu"
 	"github.com/vmemu/vmemu/internal/hostfd"
+	"github.com/vmemu/vmemu/pkt"
 	"github.com/vmemu/vmemu/profile"
 	"github.com/vmemu/vmemu/sim"
+	"github.com/vmemu/vmemu/uapi"
 	"github.com/vmemu/vmemu/vm"
 )
 
@@ -81,6 +83,11 @@ type Device struct {
 	csDev *cs.DeviceState
 	// vms is adev->vm_manager.
 	vms *vm.Manager
+	// engines selects the IB decoders; csHooks observe submissions;
+	// ibStats counts IB decoding outcomes.
+	engines cs.Engines
+	csHooks cs.Hooks
+	ibStats cs.IBStats
 
 	mu sync.Mutex
 	// files are the open files. Protected by mu.
@@ -154,7 +161,11 @@ func New(cfg Config) (*Device, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new device: %w", err)
 	}
-	d.mem.SetMoveNotify(func(b *bo.BO, evict bool) { d.vms.MoveNotify(vmBO{b}, evict) })
+	d.engines = cs.Engines{
+		Gfx:  pkt.GfxLevel(p.IP[uapi.AMDGPU_HW_IP_GFX].Major),
+		SDMA: pkt.SDMAVersion(p.IP[uapi.AMDGPU_HW_IP_DMA].Major*10 + p.IP[uapi.AMDGPU_HW_IP_DMA].Minor),
+	}
+	d.mem.SetMoveNotify(func(b *bo.BO, evict bool) { d.vms.MoveNotify(bo.VMBO{B: b}, evict) })
 	return d, nil
 }
 

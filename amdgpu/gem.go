@@ -118,7 +118,7 @@ func (f *File) releaseAllHandles() {
 // openHandle creates a handle for b in f: drm_gem_handle_create() with
 // amdgpu_gem_object_open() (the bo_va of f's VM).
 func (f *File) openHandle(b *bo.BO) (uint32, error) {
-	if _, err := f.vm.OpenBO(vmBO{b}); err != nil {
+	if _, err := f.vm.OpenBO(bo.VMBO{B: b}); err != nil {
 		return 0, err
 	}
 	return f.gem.create(b), nil
@@ -130,7 +130,7 @@ func (f *File) openHandle(b *bo.BO) (uint32, error) {
 // the VM's CS fences and the last unmap as BOOKKEEP), the handle count,
 // then the handle's reference.
 func (f *File) releaseHandle(b *bo.BO) {
-	if _, err := f.vm.CloseBO(vmBO{b}, f.explicitFree()); err != nil {
+	if _, err := f.vm.CloseBO(bo.VMBO{B: b}, f.explicitFree()); err != nil {
 		f.dev.logf("vmemu: GEM close of %v: %v", b, err)
 	}
 	b.HandlePut()

@@ -173,7 +173,7 @@ func driverIoctls() []desc {
 		{Name: "AMDGPU_GEM_MMAP", Req: uapi.DRM_IOCTL_AMDGPU_GEM_MMAP, Flags: authRender, Fn: (*File).gemMmap},
 		{Name: "AMDGPU_CTX", Req: uapi.DRM_IOCTL_AMDGPU_CTX, Flags: authRender, Fn: (*File).amdgpuCtx},
 		{Name: "AMDGPU_BO_LIST", Req: uapi.DRM_IOCTL_AMDGPU_BO_LIST, Flags: authRender, Fn: (*File).amdgpuBOList},
-		{Name: "AMDGPU_CS", Req: uapi.DRM_IOCTL_AMDGPU_CS, Flags: authRender},
+		{Name: "AMDGPU_CS", Req: uapi.DRM_IOCTL_AMDGPU_CS, Flags: authRender, Fn: (*File).amdgpuCS},
 		{Name: "AMDGPU_INFO", Req: uapi.DRM_IOCTL_AMDGPU_INFO, Flags: authRender, Fn: (*File).amdgpuInfo},
 		{Name: "AMDGPU_GEM_METADATA", Req: uapi.DRM_IOCTL_AMDGPU_GEM_METADATA, Flags: authRender, Fn: (*File).gemMetadata},
 		{Name: "AMDGPU_GEM_WAIT_IDLE", Req: uapi.DRM_IOCTL_AMDGPU_GEM_WAIT_IDLE, Flags: authRender, Fn: (*File).gemWaitIdle},

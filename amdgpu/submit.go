@@ -1,6 +1,7 @@
 package amdgpu
 
 import (
+	"github.com/vmemu/vmemu/cs"
 	"github.com/vmemu/vmemu/dispatch"
 	"github.com/vmemu/vmemu/errno"
 	"github.com/vmemu/vmemu/syncfile"
@@ -113,4 +114,31 @@ func (f *File) amdgpuFenceToHandle(s *dispatch.State) error {
 	out := uapi.FenceToHandleOut{Handle: handle}
 	out.MarshalBytes(s.Buf)
 	return nil
+}
+
+// amdgpuCS is DRM_IOCTL_AMDGPU_CS (amdgpu_cs_ioctl()): parse (passes 1
+// and 2), then lock, validate, VM handling, sync and submit. Out:
+// handle = the leader's sequence number. A CS on an explicit context obeys
+// rule E0 like any other explicit operation.
+func (f *File) amdgpuCS(s *dispatch.State) error {
+	var in uapi.CSIn
+	in.UnmarshalBytes(s.Buf)
+	p, err := cs.Parse(cs.Env{IO: s.IO, Ctxs: f.ctxs, LookupBO: f.LookupBO, BOLists: f.boLists, Syncobjs: f.sync}, in)
+	if err != nil {
+		return err
+	}
+	defer p.Release()
+	seq, err := cs.Submit(f.submitEnv(), p)
+	if err != nil {
+		return err
+	}
+	clear(s.Buf[:uapi.SizeOfCS])
+	out := uapi.CSOut{Handle: seq}
+	out.MarshalBytes(s.Buf)
+	return nil
+}
+
+func (f *File) submitEnv() cs.SubmitEnv {
+	d := f.dev
+	return cs.SubmitEnv{VM: f.vm, Mem: d.mem, Clock: d.clock, Engines: d.engines, Hooks: d.csHooks, IBStats: &d.ibStats}
 }

@@ -7,7 +7,6 @@ import (
 	"github.com/vmemu/vmemu/bova"
 	"github.com/vmemu/vmemu/dispatch"
 	"github.com/vmemu/vmemu/errno"
-	"github.com/vmemu/vmemu/resv"
 	"github.com/vmemu/vmemu/uapi"
 	"github.com/vmemu/vmemu/vm"
 )
@@ -85,41 +84,16 @@ func (f *File) explicitFree() bool {
 	return f.usedExplicit
 }
 
-// vmBO presents a bo.BO to the VM (struct amdgpu_bo as amdgpu_vm.c sees
-// it). It is a comparable value: two vmBOs of one BO are equal.
-type vmBO struct{ b *bo.BO }
-
-func (v vmBO) Size() uint64      { return v.b.Size() }
-func (v vmBO) Resv() *resv.Resv  { return v.b.Resv() }
-func (v vmBO) AlwaysValid() bool { return v.b.Flags()&uapi.AMDGPU_GEM_CREATE_VM_ALWAYS_VALID != 0 }
-func (v vmBO) Placement() bova.Placement {
-	d, ref := v.b.Placement()
-	return bova.Placement{Alloc: allocID(ref), Gen: ref.Gen, Domain: uint32(d)}
-}
-func (v vmBO) InPreferredDomain() bool {
-	d, _ := v.b.Placement()
-	pref, _ := v.b.Domains()
-	return d&pref != 0
-}
-
-// allocID names an allocation for the VM and the hazard checker: its
-// domain and first page. With the generation it is unique over time.
-func allocID(r bo.Ref) uint64 { return uint64(r.Domain)<<48 | r.Start }
-
-func refOf(p bova.Placement) bo.Ref {
-	return bo.Ref{Domain: bo.Domain(p.Alloc >> 48), Start: p.Alloc & (1<<48 - 1), Gen: p.Gen}
-}
-
 // vmMemory is the emulated memory as the GPU reaches it through page-table
 // entries: the bo pools, checked by generation.
 type vmMemory struct{ m *bo.Manager }
 
 func (v vmMemory) Read(p bova.Placement, off uint64, b []byte) error {
-	return staleErr(v.m.Read(refOf(p), off, b))
+	return staleErr(v.m.Read(bo.RefOf(p), off, b))
 }
 
 func (v vmMemory) Write(p bova.Placement, off uint64, b []byte) error {
-	return staleErr(v.m.Write(refOf(p), off, b))
+	return staleErr(v.m.Write(bo.RefOf(p), off, b))
 }
 
 func staleErr(err error) error {
@@ -140,7 +114,7 @@ func (o vmObjects) LookupBO(handle uint32) (vm.BO, error) {
 		return nil, errno.ENOENT
 	}
 	b.Put()
-	return vmBO{b}, nil
+	return bo.VMBO{B: b}, nil
 }
 
 // VM returns the file's GPU virtual address space.

@@ -66,18 +66,18 @@ func CopyInBOListEntries(io usermem.IO, in uapi.BOListIn) ([]uapi.BOListEntry, e
 }
 
 // NewBOList mirrors amdgpu_bo_list_create(): every handle must name a BO
-// of the file (ENOENT), priorities are capped, entries are sorted by
+// of the file (ENOENT; lookup returns the BO with a reference the list
+// keeps), priorities are capped, entries are sorted by
 // priority (stably: the kernel's heap sort may reorder equal priorities,
 // which only changes lock order), and GDS/GWS/OA BOs are remembered.
 func NewBOList(lookup func(handle uint32) *bo.BO, info []uapi.BOListEntry) (*BOList, error) {
 	l := &BOList{refs: 1, Entries: make([]BOListEntry, 0, len(info))}
 	for _, in := range info {
-		b := lookup(in.BOHandle)
+		b := lookup(in.BOHandle) // drm_gem_object_lookup(): a reference
 		if b == nil {
 			l.drop()
 			return nil, errno.ENOENT
 		}
-		b.Get()
 		l.Entries = append(l.Entries, BOListEntry{BO: b, Priority: min(in.BOPriority, MaxBOListPriority)})
 		switch pref, _ := b.Domains(); pref {
 		case bo.GDS:

@@ -33,6 +33,8 @@ func maxIBs(ip uint32) int {
 type Env struct {
 	IO       usermem.IO
 	Ctxs     *Manager
+	// LookupBO returns the BO of a GEM handle with a reference the caller
+	// owns (drm_gem_object_lookup()), or nil.
 	LookupBO func(handle uint32) *bo.BO
 	BOLists  *BOLists
 	Syncobjs *syncobj.Table
@@ -193,7 +195,6 @@ func Parse(env Env, in uapi.CSIn) (*Parsed, error) {
 			if b == nil {
 				return nil, errno.EINVAL
 			}
-			b.Get()
 			if p.UserFence != nil {
 				p.UserFence.Put()
 			}

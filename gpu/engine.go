@@ -398,6 +398,9 @@ func (r *Ring) runNextLocked(now int64) {
 func (r *Ring) complete() {
 	now := r.curEnd
 	j := r.cur // only this goroutine changes cur while the ring is busy
+	if c, ok := j.work.(Completer); ok {
+		c.Complete(RunContext{Now: now, Ring: r, Job: j})
+	}
 	j.hw.SignalAt(now)
 	r.finishLocked(j, now, JobDone)
 	r.runNextLocked(now)

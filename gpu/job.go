@@ -43,6 +43,15 @@ type Work interface {
 	Run(rc RunContext) Usage
 }
 
+// Completer is implemented by Work with effects that land when the job
+// completes rather than when it starts (a page-table update's entries are
+// in place only once its SDMA job is done). Complete is called at the job's
+// end, before its fences signal, on the clock's event goroutine. It is not
+// called for a job that timed out.
+type Completer interface {
+	Complete(rc RunContext)
+}
+
 // WorkFunc adapts a function to Work.
 type WorkFunc func(rc RunContext) Usage
 

@@ -122,6 +122,29 @@ type ptWork struct {
 
 // Run implements gpu.Work.Run.
 func (w *ptWork) Run(gpu.RunContext) gpu.Usage {
+	if !w.valid && !w.prt {
+		w.apply() // cleared entries vanish when the update starts
+	}
+	// 8 bytes per PTE written by SDMA (amdgpu_vm_sdma_set_ptes()).
+	return gpu.Usage{Bytes: int64(w.last-w.start+1) * 8, Packets: 1}
+}
+
+// Complete implements gpu.Completer: new entries are in place once the
+// SDMA job has written them, at its end, before its fence signals.
+//
+// Real hardware writes entries while the job runs, so a CS running
+// concurrently may see either state. vmemu puts each effect at the edge
+// that exposes the most hazards: new entries appear when the update
+// completes (a CS nobody made wait for its map faults, rule E1), cleared
+// entries vanish when it starts while TLBs keep caching them until the
+// flush that follows its completion (stale translations are visible).
+func (w *ptWork) Complete(gpu.RunContext) {
+	if w.valid || w.prt {
+		w.apply()
+	}
+}
+
+func (w *ptWork) apply() {
 	v := w.vm
 	v.ptMu.Lock()
 	switch {
@@ -132,8 +155,6 @@ func (w *ptWork) Run(gpu.RunContext) gpu.Usage {
 		v.pt.clear(w.start, w.last)
 	}
 	v.ptMu.Unlock()
-	// 8 bytes per PTE written by SDMA (amdgpu_vm_sdma_set_ptes()).
-	return gpu.Usage{Bytes: int64(w.last-w.start+1) * 8, Packets: 1}
 }
 
 // PTOrigin reports whether f is the finished fence of a page-table job, and

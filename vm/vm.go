@@ -562,3 +562,18 @@ func (v *VM) Check() error {
 	}
 	return nil
 }
+
+// MappingAt mirrors amdgpu_vm_bo_lookup_mapping() as amdgpu_cs_find_mapping()
+// uses it: the BO mapped at va and the byte offset of va in it, from the
+// VA map (the ioctl-side view, not the page tables). ok is false for an
+// unmapped address or a PRT mapping without a BO.
+func (v *VM) MappingAt(va uint64) (b BO, off uint64, ok bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	page := va / GPUPageSize
+	m := v.va.lookup(page)
+	if m == nil || m.BoVA() == nil || m.BoVA().BO() == nil {
+		return nil, 0, false
+	}
+	return m.BoVA().BO(), m.Offset + (page-m.Start)*GPUPageSize + va%GPUPageSize, true
+}

@@ -1,0 +1,319 @@
+package cs
+
+import (
+	"github.com/vmemu/vmemu/bo"
+	"github.com/vmemu/vmemu/errno"
+	"github.com/vmemu/vmemu/fence"
+	"github.com/vmemu/vmemu/gpu"
+	"github.com/vmemu/vmemu/resv"
+	"github.com/vmemu/vmemu/sim"
+	"github.com/vmemu/vmemu/uapi"
+	"github.com/vmemu/vmemu/vm"
+	"github.com/vmemu/vmemu/ww"
+)
+
+// Wait is a dependency a CS did not ask for, measured when its job
+// started: a forced wait (rule E4: a mandatory VM fence left by a free
+// that user space did not wait for) or an implicit-sync stall (a fence
+// taken from a BO's reservation object).
+type Wait struct {
+	// Job is the leader job that waited; Fence the fence it waited for.
+	Job   *gpu.Job
+	Fence *fence.Fence
+	// CostNS is how much later the job could start because of Fence: the
+	// time Fence signaled after every other dependency and the submission.
+	CostNS int64
+	// Forced is true for a forced wait, false for an implicit stall.
+	Forced bool
+}
+
+// Hooks observe a submission; any may be nil.
+type Hooks struct {
+	// OnWait reports every forced wait and implicit stall with a cost > 0,
+	// when the job starts.
+	OnWait func(Wait)
+	// OnSubmit reports the leader job right after it is pushed.
+	OnSubmit func(job *gpu.Job, p *Parsed)
+}
+
+// SubmitEnv is the device and file state a submission reaches.
+type SubmitEnv struct {
+	VM      *vm.VM
+	Mem     *bo.Manager
+	Clock   *sim.Clock
+	Engines Engines
+	Hooks   Hooks
+	// IBStats accumulates IB decoding outcomes (may be nil).
+	IBStats *IBStats
+}
+
+// Submit runs the rest of amdgpu_cs_ioctl() for a parsed CS:
+// amdgpu_cs_parser_bos() (drm_exec locking of the root PD and the list,
+// validation), amdgpu_cs_vm_handling(), amdgpu_cs_sync_rings() and
+// amdgpu_cs_submit(). It returns the leader's sequence number.
+//
+// The sync policy follows the context. An implicit context is upstream
+// amdgpu: the job depends on the page-table updates of every listed BO and
+// of the VM, and on the fences of every locked reservation that pass
+// NE_OWNER (EXPLICIT for BOs created with AMDGPU_GEM_CREATE_EXPLICIT_SYNC);
+// its fence is added as WRITE (leader) and READ (others). An EXPLICIT
+// context (vmemu extension, rules E1/E2) depends only on kernel-initiated
+// page-table updates (TTM moves, validation) and those the CS performs
+// itself (DELAY_UPDATE), on KERNEL-usage fences of the locked objects and
+// on its declared dependencies; its fence is added as BOOKKEEP. Every CS
+// depends on the VM's mandatory fences (rule E4): when one has not
+// signaled, that is a forced wait.
+func Submit(env SubmitEnv, p *Parsed) (uint64, error) {
+	v := env.VM
+	gang := len(p.Jobs)
+	objs := make([]ww.Object, 0, 2+len(p.BOList.Entries))
+	objs = append(objs, v.RootResv())
+	for _, e := range p.BOList.Entries {
+		objs = append(objs, e.BO)
+	}
+	if p.UserFence != nil {
+		objs = append(objs, p.UserFence)
+	}
+
+	// amdgpu_cs_parser_bos(): lock, then validate.
+	e := ww.NewExec(ww.Interruptible|ww.IgnoreDuplicates, len(objs))
+	defer e.Fini()
+	err := e.Run(func(e *ww.Exec) error {
+		for _, o := range objs {
+			if err := e.Prepare(o, 1+gang); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	validate := func(b *bo.BO) error {
+		// amdgpu_cs_bo_validate(): pinned BOs stay; preferred domains,
+		// then allowed ones on ENOMEM. (Byte-move throttling is not
+		// modelled: vmemu always tries the preferred domains.)
+		if b.Pinned() > 0 {
+			return nil
+		}
+		pref, allowed := b.Domains()
+		err := env.Mem.Validate(e, b, pref)
+		if err == errno.ENOMEM && pref != allowed {
+			err = env.Mem.Validate(e, b, allowed)
+		}
+		return err
+	}
+	if err := v.Validate(func(b vm.BO) error {
+		if vb, ok := b.(bo.VMBO); ok {
+			return validate(vb.B)
+		}
+		return nil
+	}); err != nil {
+		return 0, err
+	}
+	for _, en := range p.BOList.Entries {
+		if err := validate(en.BO); err != nil {
+			return 0, err
+		}
+	}
+
+	// amdgpu_cs_vm_handling()
+	explicit := p.Ctx.Explicit
+	if !v.Ready() {
+		return 0, errno.EINVAL
+	}
+	if _, err := v.ClearFreed(); err != nil {
+		return 0, err
+	}
+	var ptDeps []*fence.Fence
+	takePT := func(before, after *fence.Fence) {
+		// In an explicit context only kernel-initiated updates and those
+		// the CS performs itself are waited for (rule E1).
+		if !explicit || after != before {
+			ptDeps = append(ptDeps, after)
+			return
+		}
+		if o, ok := vm.PTOrigin(after); ok && o == vm.OriginKernel {
+			ptDeps = append(ptDeps, after)
+		}
+	}
+	if prt := v.PRT(); prt != nil {
+		before := prt.LastPTUpdate()
+		if err := v.BoUpdate(prt, false); err != nil {
+			return 0, err
+		}
+		takePT(before, prt.LastPTUpdate())
+	}
+	for _, en := range p.BOList.Entries {
+		bv := v.Find(bo.VMBO{B: en.BO})
+		if bv == nil {
+			continue
+		}
+		before := bv.LastPTUpdate()
+		if err := v.BoUpdate(bv, false); err != nil {
+			return 0, err
+		}
+		takePT(before, bv.LastPTUpdate())
+	}
+	beforeVM := v.LastUpdate()
+	if err := v.HandleMoved(e.Ticket()); err != nil {
+		return 0, err
+	}
+	if err := v.UpdatePDEs(); err != nil {
+		return 0, err
+	}
+	if after := v.LastUpdate(); !explicit || after != beforeVM {
+		ptDeps = append(ptDeps, after)
+	} else if o, ok := vm.PTOrigin(after); ok && o == vm.OriginKernel {
+		ptDeps = append(ptDeps, after)
+	}
+	mandatory := v.Mandatory()
+
+	// amdgpu_cs_sync_rings()
+	leaderEn := p.Jobs[p.Leader].Entity
+	if prev := leaderEn.PrevFence(); prev != nil {
+		fence.Wait(prev, sim.Forever) // amdgpu_ctx_wait_prev_fence()
+	}
+	var implicitDeps []*fence.Fence
+	for _, o := range e.Objects() {
+		var r *resv.Resv
+		explicitBO := false
+		switch x := o.(type) {
+		case *resv.Resv:
+			r = x
+		case *bo.BO:
+			r = x.Resv()
+			explicitBO = x.Flags()&uapi.AMDGPU_GEM_CREATE_EXPLICIT_SYNC != 0
+		default:
+			continue
+		}
+		if explicit {
+			// Rule E2: only kernel memory management (KERNEL usage).
+			implicitDeps = append(implicitDeps, r.Fences(resv.KERNEL)...)
+			continue
+		}
+		mode := vm.SyncNEOwner
+		if explicitBO {
+			mode = vm.SyncExplicit
+		}
+		implicitDeps = v.SyncResv(r, mode, implicitDeps)
+	}
+
+	// amdgpu_cs_submit()
+	deps := make([]*fence.Fence, 0, len(p.Deps)+len(ptDeps)+len(mandatory)+len(implicitDeps))
+	deps = append(deps, p.Deps...)
+	deps = append(deps, ptDeps...)
+	deps = append(deps, mandatory...)
+	deps = append(deps, implicitDeps...)
+	submitted := env.Clock.Now()
+	jobs := make([]*gpu.Job, gang)
+	for i, j := range p.Jobs {
+		if i == p.Leader {
+			continue
+		}
+		jobs[i] = j.Entity.Sched.Push(env.work(p, j), deps...)
+	}
+	// The gang leader also waits for the other members to be scheduled.
+	var gangDeps []*fence.Fence
+	for i := range p.Jobs {
+		if i != p.Leader {
+			gangDeps = append(gangDeps, jobs[i].Scheduled())
+		}
+	}
+	leaderDeps := append(deps, gangDeps...)
+	lj := p.Jobs[p.Leader]
+	var leader *gpu.Job
+	work := env.work(p, lj)
+	if env.Hooks.OnWait != nil && (len(mandatory) > 0 || len(implicitDeps) > 0) {
+		declared := append(append(append([]*fence.Fence(nil), p.Deps...), ptDeps...), gangDeps...)
+		work = &measured{Work: work, leader: &leader, submitted: submitted, declared: declared,
+			mandatory: mandatory, implicit: implicitDeps, report: env.Hooks.OnWait}
+	}
+	leader = lj.Entity.Sched.Push(work, leaderDeps...)
+	jobs[p.Leader] = leader
+
+	usage := resv.WRITE
+	other := resv.READ
+	if explicit {
+		usage, other = resv.BOOKKEEP, resv.BOOKKEEP
+	}
+	for _, o := range e.Objects() {
+		var r *resv.Resv
+		switch x := o.(type) {
+		case *resv.Resv:
+			r = x
+		case *bo.BO:
+			r = x.Resv()
+			env.Mem.Touch(x) // ttm_bo_move_to_lru_tail_unlocked()
+		default:
+			continue
+		}
+		for i, j := range jobs {
+			if i != p.Leader {
+				r.AddFence(j.Finished(), other)
+			}
+		}
+		r.AddFence(leader.Finished(), usage)
+	}
+	seq := leaderEn.AddFence(leader.Finished())
+	// amdgpu_cs_post_dependencies()
+	for _, d := range p.PostDeps {
+		if d.Point != 0 {
+			d.Syncobj.AddPoint(leader.Finished(), d.Point)
+		} else {
+			d.Syncobj.ReplaceFence(leader.Finished())
+		}
+	}
+	if env.Hooks.OnSubmit != nil {
+		env.Hooks.OnSubmit(leader, p)
+	}
+	return seq, nil
+}
+
+func (env SubmitEnv) work(p *Parsed, j *Job) gpu.Work {
+	st := env.IBStats
+	if st == nil {
+		st = &IBStats{}
+	}
+	return vm.NewCSWork(env.VM, program(env.VM, env.Mem, env.Engines, j, st))
+}
+
+// measured wraps a leader's Work to measure, when it starts, the waits it
+// did not ask for.
+type measured struct {
+	gpu.Work
+	leader    **gpu.Job
+	submitted int64
+	declared  []*fence.Fence
+	mandatory []*fence.Fence
+	implicit  []*fence.Fence
+	report    func(Wait)
+}
+
+// Run implements gpu.Work: the job starts now; a fence it did not ask for
+// cost the time it signaled after everything it did ask for. Every
+// mandatory fence is reported (it was unsignaled at submission, so user
+// space freed without waiting: a forced wait, even when other work hid its
+// cost); implicit stalls only when they cost time.
+func (m *measured) Run(rc gpu.RunContext) gpu.Usage {
+	base := m.submitted
+	for _, f := range m.declared {
+		if f.IsSignaled() && f.Timestamp() > base {
+			base = f.Timestamp()
+		}
+	}
+	emit := func(fs []*fence.Fence, forced bool) {
+		for _, f := range fs {
+			if !f.IsSignaled() {
+				continue
+			}
+			cost := max(0, f.Timestamp()-base)
+			if forced || cost > 0 {
+				m.report(Wait{Job: *m.leader, Fence: f, CostNS: cost, Forced: forced})
+			}
+		}
+	}
+	emit(m.mandatory, true)
+	emit(m.implicit, false)
+	return m.Work.Run(rc)
+}
