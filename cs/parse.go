@@ -31,8 +31,8 @@ func maxIBs(ip uint32) int {
 
 // Env is what the CS parser reaches in the submitting file.
 type Env struct {
-	IO       usermem.IO
-	Ctxs     *Manager
+	IO   usermem.IO
+	Ctxs *Manager
 	// LookupBO returns the BO of a GEM handle with a reference the caller
 	// owns (drm_gem_object_lookup()), or nil.
 	LookupBO func(handle uint32) *bo.BO
