@@ -142,3 +142,7 @@ func (f *File) submitEnv() cs.SubmitEnv {
 	d := f.dev
 	return cs.SubmitEnv{VM: f.vm, Mem: d.mem, Clock: d.clock, Engines: d.engines, Hooks: d.csHooks, IBStats: &d.ibStats}
 }
+
+// SetCSHooks installs the observers of command submissions (forced waits,
+// implicit stalls, submitted jobs). Call it before submitting.
+func (d *Device) SetCSHooks(h cs.Hooks) { d.csHooks = h }

@@ -66,6 +66,12 @@ type BO struct {
 // WW implements ww.Object: the BO's reservation lock (bo->base.resv->lock).
 func (b *BO) WW() *ww.Mutex { return b.Resv().WW() }
 
+// ReserveFences implements ww.FenceReserver (drm_exec_prepare_obj()
+// reserves on the BO's reservation object).
+//
+// Preconditions: the reservation is held.
+func (b *BO) ReserveFences(n int) error { return b.Resv().ReserveFences(n) }
+
 // Get implements ww.Referenced: it takes a reference (drm_gem_object_get).
 func (b *BO) Get() {
 	if b.refs.Add(1) <= 1 {
