@@ -11,6 +11,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/vmemu/vmemu/internal/hostfd"
 	"github.com/vmemu/vmemu/uapi"
 )
 
@@ -19,9 +20,11 @@ import (
 var swSyncPaths = []string{"/dev/sw_sync", "/sys/kernel/debug/sync/sw_sync"}
 
 // DRMTarget is a real DRM render node. Fences come from the kernel's
-// sw_sync (CONFIG_SW_SYNC, debugfs), timers are Go timers on the monotonic
-// clock, and Now reads CLOCK_MONOTONIC, the clock of the kernel's absolute
-// syncobj timeouts (drm_timeout_abs_to_jiffies()).
+// sw_sync (CONFIG_SW_SYNC, debugfs) if it has one, else from vgem
+// (VGEM_FENCE_ATTACH on a dumb buffer, exported as a sync_file through its
+// dma-buf: vgem.go). Timers are Go timers on the monotonic clock, and Now
+// reads CLOCK_MONOTONIC, the clock of the kernel's absolute syncobj
+// timeouts (drm_timeout_abs_to_jiffies()).
 //
 // Interrupt sends SIGURG to every thread that is inside one of the
 // target's ioctls. The Go runtime's handler is installed with SA_RESTART,
@@ -31,7 +34,9 @@ var swSyncPaths = []string{"/dev/sw_sync", "/sys/kernel/debug/sync/sw_sync"}
 type DRMTarget struct {
 	path   string
 	swSync string
-	f      *os.File
+	// vgem is the vgem node fences come from when there is no sw_sync.
+	vgem string
+	f    *os.File
 
 	timers sync.WaitGroup
 
@@ -41,24 +46,45 @@ type DRMTarget struct {
 	inIoctl map[int]int
 	// files are the extra files OpenFile opened. Protected by mu.
 	files []*drmFile
+
+	// bufs is the vgem file NewDmaBuf's buffers come from.
+	bufs vgemBuffers
 }
 
 var _ Target = (*DRMTarget)(nil)
 
 // NewDRMTarget opens the render node at path. It skips the test, with the
 // reason, if path is empty, the node cannot be opened, or it lacks syncobj
-// support. A kernel without sw_sync still gives a target: the tests that
-// need fences skip (IGT's igt_require_sw_sync), the others run. (The real
-// target's other possible fence source, vgem fences exported as
-// sync_files, is not implemented.)
+// support. Fences come from sw_sync, else from vgem (the node named by
+// VMEMU_CONFORMANCE_VGEM, else the first /dev/dri/card* whose driver is
+// vgem). A kernel with neither still gives a target: the tests that need
+// fences skip (IGT's igt_require_sw_sync), the others run.
 func NewDRMTarget(t testing.TB, path string) *DRMTarget {
 	t.Helper()
 	if path == "" {
-		t.Skipf("%s is not set: no real DRM device to test", DRMEnv)
+		skipf(t, "%s is not set: no real DRM device to test", DRMEnv)
 	}
+	d := openDRMTarget(t, path)
+	for _, c := range []uint64{uapi.DRM_CAP_SYNCOBJ, uapi.DRM_CAP_SYNCOBJ_TIMELINE} {
+		a := &uapi.GetCap{Capability: c}
+		var pin runtime.Pinner
+		pin.Pin(a)
+		err := d.Ioctl(uintptr(uapi.DRM_IOCTL_GET_CAP), unsafe.Pointer(a))
+		pin.Unpin()
+		if err != nil || a.Value == 0 {
+			d.f.Close()
+			skipf(t, "%s: GET_CAP(%#x) = %d, %v: no syncobj support", path, c, a.Value, err)
+		}
+	}
+	return d
+}
+
+// openDRMTarget opens the node without checking for syncobj support.
+func openDRMTarget(t testing.TB, path string) *DRMTarget {
+	t.Helper()
 	f, err := os.OpenFile(path, os.O_RDWR|syscall.O_CLOEXEC, 0)
 	if err != nil {
-		t.Skipf("%s=%s: %v", DRMEnv, path, err)
+		skipf(t, "%s=%s: %v", DRMEnv, path, err)
 	}
 	d := &DRMTarget{path: path, f: f, inIoctl: map[int]int{}}
 	for _, p := range swSyncPaths {
@@ -67,16 +93,8 @@ func NewDRMTarget(t testing.TB, path string) *DRMTarget {
 			break
 		}
 	}
-	for _, c := range []uint64{uapi.DRM_CAP_SYNCOBJ, uapi.DRM_CAP_SYNCOBJ_TIMELINE} {
-		a := &uapi.GetCap{Capability: c}
-		var pin runtime.Pinner
-		pin.Pin(a)
-		err := d.Ioctl(uintptr(uapi.DRM_IOCTL_GET_CAP), unsafe.Pointer(a))
-		pin.Unpin()
-		if err != nil || a.Value == 0 {
-			f.Close()
-			t.Skipf("%s: GET_CAP(%#x) = %d, %v: no syncobj support", path, c, a.Value, err)
-		}
+	if d.swSync == "" {
+		d.vgem = findVgem()
 	}
 	return d
 }
@@ -92,7 +110,7 @@ func (d *DRMTarget) Ioctl(req uintptr, arg unsafe.Pointer) error {
 func (d *DRMTarget) ioctl(fd int, req uintptr, arg unsafe.Pointer) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	tid := gettid()
+	tid := hostfd.Gettid()
 	d.mu.Lock()
 	d.inIoctl[tid]++
 	d.mu.Unlock()
@@ -104,7 +122,7 @@ func (d *DRMTarget) ioctl(fd int, req uintptr, arg unsafe.Pointer) error {
 		d.mu.Unlock()
 	}()
 	for {
-		err := rawIoctl(fd, req, arg)
+		err := hostfd.Ioctl(fd, req, arg)
 		if err == syscall.EINTR {
 			continue
 		}
@@ -126,7 +144,13 @@ func (d *DRMTarget) OpenFile() (File, error) {
 
 func (d *DRMTarget) DRMFD() (int, bool) { return int(d.f.Fd()), true }
 
-func (d *DRMTarget) Now() int64 { return clockMonotonic() }
+func (d *DRMTarget) Now() int64 { return hostfd.MonotonicNow() }
+
+// FDIoctl is ioctl(2) on fd (a sync_file or dma-buf descriptor), restarted
+// on EINTR and interruptible like Ioctl.
+func (d *DRMTarget) FDIoctl(fd int, req uintptr, arg unsafe.Pointer) error {
+	return d.ioctl(fd, req, arg)
+}
 
 // After uses a Go timer. Go's timers run on the runtime's monotonic clock,
 // which on Linux is CLOCK_MONOTONIC, so "ns after now" is measured on the
@@ -145,15 +169,30 @@ func (d *DRMTarget) Interrupt() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for tid := range d.inIoctl {
-		signalThread(tid)
+		_ = hostfd.SignalThread(tid)
 	}
 }
 
-// NewTimeline returns ErrNoFenceSource if the kernel has no sw_sync
-// (Debian's kernels are built without CONFIG_SW_SYNC).
+// FenceSource names where the target's fences come from: "sw_sync",
+// "vgem" or "" (none).
+func (d *DRMTarget) FenceSource() string {
+	switch {
+	case d.swSync != "":
+		return "sw_sync"
+	case d.vgem != "":
+		return "vgem"
+	}
+	return ""
+}
+
+// NewTimeline returns a sw_sync timeline, else a vgem-backed one (Debian's
+// kernels are built without CONFIG_SW_SYNC), else ErrNoFenceSource.
 func (d *DRMTarget) NewTimeline() (Timeline, error) {
+	if d.swSync == "" && d.vgem != "" {
+		return d.newVgemTimeline()
+	}
 	if d.swSync == "" {
-		return nil, fmt.Errorf("%w: no sw_sync at %v (needs CONFIG_SW_SYNC and debugfs mounted)", ErrNoFenceSource, swSyncPaths)
+		return nil, fmt.Errorf("%w: no sw_sync at %v (needs CONFIG_SW_SYNC and debugfs mounted) and no vgem node", ErrNoFenceSource, swSyncPaths)
 	}
 	f, err := os.OpenFile(d.swSync, os.O_RDWR|syscall.O_CLOEXEC, 0)
 	if err != nil {
@@ -174,6 +213,9 @@ func (d *DRMTarget) Close() error {
 		errs = append(errs, f.f.Close())
 	}
 	errs = append(errs, d.f.Close())
+	if d.bufs.v != nil {
+		errs = append(errs, d.bufs.v.f.Close())
+	}
 	return errors.Join(errs...)
 }
 

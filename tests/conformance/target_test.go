@@ -71,10 +71,10 @@ func TestDRMTargetSkipsMissingNode(t *testing.T) {
 	}
 }
 
-// TestDRMSysGlue exercises the real target's raw system calls on what
-// exists everywhere: ioctl(2) of an unknown request on a pipe (ENOTTY),
-// CLOCK_MONOTONIC (nondecreasing), and SIGURG to the calling thread (the
-// Go runtime ignores it).
+// TestDRMSysGlue exercises the real target's raw system calls (now in
+// internal/hostfd) on what exists everywhere: ioctl(2) of an unknown
+// request on a pipe (ENOTTY), CLOCK_MONOTONIC (nondecreasing), and SIGURG
+// to the calling thread (the Go runtime ignores it).
 func TestDRMSysGlue(t *testing.T) {
 	r, w, err := hostfd.Pipe()
 	if err != nil {
@@ -82,16 +82,21 @@ func TestDRMSysGlue(t *testing.T) {
 	}
 	defer hostfd.Close(r)
 	defer hostfd.Close(w)
-	var a uapi.GetCap
-	if err := rawIoctl(r, uintptr(uapi.DRM_IOCTL_GET_CAP), unsafe.Pointer(&a)); !errors.Is(err, syscall.ENOTTY) {
+	a := &uapi.GetCap{}
+	var pin runtime.Pinner
+	pin.Pin(a)
+	defer pin.Unpin()
+	if err := hostfd.Ioctl(r, uintptr(uapi.DRM_IOCTL_GET_CAP), unsafe.Pointer(a)); !errors.Is(err, syscall.ENOTTY) {
 		t.Errorf("ioctl(pipe, DRM_IOCTL_GET_CAP) = %v, want ENOTTY", err)
 	}
-	a1 := clockMonotonic()
-	a2 := clockMonotonic()
+	a1 := hostfd.MonotonicNow()
+	a2 := hostfd.MonotonicNow()
 	if a1 <= 0 || a2 < a1 {
 		t.Errorf("CLOCK_MONOTONIC read %d then %d", a1, a2)
 	}
 	runtime.LockOSThread()
-	signalThread(gettid())
+	if err := hostfd.SignalThread(hostfd.Gettid()); err != nil {
+		t.Error(err)
+	}
 	runtime.UnlockOSThread()
 }

@@ -49,6 +49,10 @@ func (v *VmemuTarget) Ioctl(req uintptr, arg unsafe.Pointer) error { return v.f.
 
 func (v *VmemuTarget) OpenFile() (File, error) { return v.dev.Open() }
 
+func (v *VmemuTarget) FDIoctl(fd int, req uintptr, arg unsafe.Pointer) error {
+	return v.dev.FDIoctl(fd, req, arg)
+}
+
 func (v *VmemuTarget) DRMFD() (int, bool) { return -1, false }
 
 func (v *VmemuTarget) Now() int64 { return v.dev.Now() }
