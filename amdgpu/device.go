@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"log"
 	"sync"
+	"sync/atomic"
 
 	"github.com/vmemu/vmemu/bo"
+	"github.com/vmemu/vmemu/check"
 	"github.com/vmemu/vmemu/cs"
 	"github.com/vmemu/vmemu/fence"
 	"github.com/vmemu/vmemu/gpu"
@@ -52,6 +54,11 @@ type Config struct {
 	// counts it (sim.Clock.SetFailDeadlocks): for single-client runs such as
 	// scenarios, replay and fuzzing. Applies to a clock the device creates.
 	FailDeadlocks bool
+	// Check is the hazard checker to feed (check.New); nil: off, at no
+	// cost. The device reports GPU accesses through the page tables, CPU
+	// accesses through MapBO views, allocation lifetimes, faults, forced
+	// waits and implicit stalls to it.
+	Check *check.Checker
 	// Events receives the GPU engine's job events (queued, dependency
 	// wait, run, done, timeout), named after the gpu_scheduler
 	// tracepoints; nil for none.
@@ -88,6 +95,10 @@ type Device struct {
 	engines cs.Engines
 	csHooks cs.Hooks
 	ibStats cs.IBStats
+	// obs feeds Stats and the hazard checker.
+	obs *observer
+	// nextFile numbers files for reports.
+	nextFile atomic.Uint32
 
 	mu sync.Mutex
 	// files are the open files. Protected by mu.
@@ -139,8 +150,9 @@ func New(cfg Config) (*Device, error) {
 		d.logf = log.Printf
 	}
 	d.fds = &hostfd.Table{}
+	d.obs = newObserver(d, cfg.Check, cfg.Events)
 	d.engine, err = gpu.NewEngine(d.clock, d.domain, gpu.Config{Rings: map[gpu.IP]int{
-		gpu.GFX: p.GfxRings, gpu.COMPUTE: p.ComputeRings, gpu.SDMA: p.SDMARings}, Sink: cfg.Events})
+		gpu.GFX: p.GfxRings, gpu.COMPUTE: p.ComputeRings, gpu.SDMA: p.SDMARings}, Sink: d.obs})
 	if err != nil {
 		return nil, fmt.Errorf("new device: %w", err)
 	}
@@ -156,7 +168,7 @@ func New(cfg Config) (*Device, error) {
 	d.csDev = &cs.DeviceState{Engine: d.engine}
 	d.vms, err = vm.NewManager(vm.Config{
 		Engine: d.engine, Memory: vmMemory{d.mem}, Layout: vm.LayoutFromProfile(&p),
-		Explicit: p.Explicit,
+		Explicit: p.Explicit, Observer: d.obs,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("new device: %w", err)
@@ -165,6 +177,8 @@ func New(cfg Config) (*Device, error) {
 		Gfx:  pkt.GfxLevel(p.IP[uapi.AMDGPU_HW_IP_GFX].Major),
 		SDMA: pkt.SDMAVersion(p.IP[uapi.AMDGPU_HW_IP_DMA].Major*10 + p.IP[uapi.AMDGPU_HW_IP_DMA].Minor),
 	}
+	d.mem.SetAllocHooks(d.obs.allocHooks())
+	d.csHooks = cs.Hooks{OnWait: d.obs.onWait}
 	d.mem.SetMoveNotify(func(b *bo.BO, evict bool) { d.vms.MoveNotify(bo.VMBO{B: b}, evict) })
 	return d, nil
 }

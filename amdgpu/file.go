@@ -15,7 +15,9 @@ import (
 // File is one open DRM file (struct drm_file with amdgpu's
 // struct amdgpu_fpriv): its handle tables and its per-file state.
 type File struct {
-	dev    *Device
+	dev *Device
+	// id numbers the file in reports (1, 2, …).
+	id     uint32
 	client dispatch.Client
 	// sync is the file's sync object handle table.
 	sync *syncobj.Table
@@ -45,7 +47,7 @@ type File struct {
 }
 
 func newFile(d *Device) *File {
-	f := &File{dev: d, vm: d.vms.NewVM()}
+	f := &File{dev: d, vm: d.vms.NewVM(), id: d.nextFile.Add(1)}
 	f.vmRoot = f.vm.RootResv()
 	f.sync = syncobj.NewTable(d.domain, fdTable{d}, eventfds{})
 	if d.cfg.Primary {
@@ -78,6 +80,7 @@ func (f *File) IoctlIO(io usermem.IO, req uint32, arg uint64) error {
 	}
 	f.ioctls++
 	f.mu.Unlock()
+	f.dev.obs.ioctls.Add(1)
 	return ioctlTable.Ioctl(f, f.client, io, req, arg, f.report)
 }
 
@@ -106,4 +109,12 @@ func (f *File) release() {
 	f.releaseAllHandles()
 	f.sync.Close()
 	f.vm.Close()
+}
+
+// ioctlSeq returns the sequence number of the ioctl in progress, in the
+// file's ioctl stream (1-based), for reports.
+func (f *File) ioctlSeq() uint64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.ioctls
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/vmemu/vmemu/bo"
+	"github.com/vmemu/vmemu/check"
 	"github.com/vmemu/vmemu/dispatch"
 	"github.com/vmemu/vmemu/errno"
 	"github.com/vmemu/vmemu/resv"
@@ -156,13 +157,52 @@ func (f *File) VMRootResv() *resv.Resv { return f.vmRoot }
 // mmap() of the offset GEM_MMAP returns (there is no real mmap). It fails
 // with ENOENT for an unknown handle and EPERM for a NO_CPU_ACCESS BO, as
 // GEM_MMAP does. Close the view when done.
-func (f *File) MapBO(handle uint32) (*bo.CPUView, error) {
+func (f *File) MapBO(handle uint32) (*CPUMap, error) {
 	b := f.gem.lookup(handle)
 	if b == nil {
 		return nil, errno.ENOENT
 	}
 	defer b.Put()
-	return b.CPUView()
+	v, err := b.CPUView()
+	if err != nil {
+		return nil, err
+	}
+	return &CPUMap{CPUView: v, b: b, f: f}, nil
+}
+
+// CPUMap is a BO's CPU mapping as File.MapBO gives it: a bo.CPUView whose
+// accesses are reported to the hazard checker as the file's CPU accesses
+// (a CPU write racing with GPU work the file did not wait for is reported).
+type CPUMap struct {
+	*bo.CPUView
+	b *bo.BO
+	f *File
+}
+
+func (m *CPUMap) note(off int64, n int, write bool) {
+	o := m.f.dev.obs
+	if o.chk == nil || n <= 0 {
+		return
+	}
+	_, ref := m.b.Placement()
+	label := "CPU read"
+	if write {
+		label = "CPU write"
+	}
+	o.chk.Access(check.Access{Agent: o.cpuAgent(m.f), Alloc: check.AllocID(bo.AllocID(ref)), Gen: ref.Gen,
+		Off: uint64(off), Len: uint64(n), Write: write, Label: label})
+}
+
+// ReadAt implements io.ReaderAt.
+func (m *CPUMap) ReadAt(p []byte, off int64) (int, error) {
+	m.note(off, len(p), false)
+	return m.CPUView.ReadAt(p, off)
+}
+
+// WriteAt implements io.WriterAt.
+func (m *CPUMap) WriteAt(p []byte, off int64) (int, error) {
+	m.note(off, len(p), true)
+	return m.CPUView.WriteAt(p, off)
 }
 
 // gemClose mirrors drm_gem_close_ioctl() with drm_gem_handle_delete(): an
@@ -322,7 +362,11 @@ func (f *File) gemWaitIdle(s *dispatch.State) error {
 		return errno.ENOENT
 	}
 	defer b.Put()
+	waited := b.Resv().Fences(resv.READ)
 	idle := b.Resv().Wait(f.dev.clock, resv.READ, deadline)
+	if idle {
+		f.cpuWaited(waited...)
+	}
 	clear(s.Buf[:uapi.SizeOfGemWaitIdle])
 	var out uapi.GemWaitIdleOut
 	if !idle {

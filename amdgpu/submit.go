@@ -1,6 +1,7 @@
 package amdgpu
 
 import (
+	"github.com/vmemu/vmemu/check"
 	"github.com/vmemu/vmemu/cs"
 	"github.com/vmemu/vmemu/dispatch"
 	"github.com/vmemu/vmemu/errno"
@@ -48,6 +49,12 @@ func (f *File) amdgpuWaitCS(s *dispatch.State) error {
 	if err != nil {
 		return err
 	}
+	if st == 0 {
+		if fc, _ := f.ctxs.LookupFence(uapi.Fence{CtxID: in.CtxID, IPType: in.IPType, IPInstance: in.IPInstance,
+			Ring: in.Ring, SeqNo: in.Handle}); fc != nil {
+			f.cpuWaited(fc)
+		}
+	}
 	clear(s.Buf)
 	out := uapi.WaitCSOut{Status: st}
 	out.MarshalBytes(s.Buf)
@@ -63,6 +70,9 @@ func (f *File) amdgpuWaitFences(s *dispatch.State) error {
 	out, wrote, err := f.ctxs.WaitFences(f.dev.clock, s.IO, in)
 	if !wrote {
 		return err
+	}
+	if err == nil && out.Status == 1 && f.dev.obs.chk != nil {
+		f.waitedFences(s, in, out)
 	}
 	clear(s.Buf)
 	out.MarshalBytes(s.Buf)
@@ -128,7 +138,12 @@ func (f *File) amdgpuCS(s *dispatch.State) error {
 		return err
 	}
 	defer p.Release()
-	seq, err := cs.Submit(f.submitEnv(), p)
+	env := f.submitEnv()
+	if chk := f.dev.obs.chk; chk != nil {
+		env.Tag = &submitTag{snap: chk.Submit(f.dev.obs.cpuAgent(f)),
+			origin: check.Origin{File: f.id, IoctlSeq: f.ioctlSeq(), Ioctl: "CS", Context: in.CtxID}}
+	}
+	seq, err := cs.Submit(env, p)
 	if err != nil {
 		return err
 	}
@@ -143,6 +158,34 @@ func (f *File) submitEnv() cs.SubmitEnv {
 	return cs.SubmitEnv{VM: f.vm, Mem: d.mem, Clock: d.clock, Engines: d.engines, Hooks: d.csHooks, IBStats: &d.ibStats}
 }
 
-// SetCSHooks installs the observers of command submissions (forced waits,
-// implicit stalls, submitted jobs). Call it before submitting.
-func (d *Device) SetCSHooks(h cs.Hooks) { d.csHooks = h }
+// SetCSHooks installs observers of command submissions (forced waits,
+// implicit stalls, submitted jobs), in addition to the device's own (Stats,
+// the hazard checker). Call it before submitting.
+func (d *Device) SetCSHooks(h cs.Hooks) {
+	own := d.obs.onWait
+	d.csHooks = cs.Hooks{OnSubmit: h.OnSubmit, OnWait: func(w cs.Wait) {
+		own(w)
+		if h.OnWait != nil {
+			h.OnWait(w)
+		}
+	}}
+}
+
+// waitedFences tells the checker which fences a successful WAIT_FENCES
+// waited for: all of them, or the first signaled one.
+func (f *File) waitedFences(s *dispatch.State, in uapi.WaitFencesIn, out uapi.WaitFencesOut) {
+	buf := make([]byte, int(in.FenceCount)*uapi.SizeOfFence)
+	if s.IO.CopyIn(in.Fences.Addr(), buf) != nil {
+		return
+	}
+	for i := uint32(0); i < in.FenceCount; i++ {
+		if in.WaitAll == 0 && i != out.FirstSignaled {
+			continue
+		}
+		var u uapi.Fence
+		u.UnmarshalBytes(buf[int(i)*uapi.SizeOfFence:])
+		if fc, _ := f.ctxs.LookupFence(u); fc != nil {
+			f.cpuWaited(fc)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"github.com/vmemu/vmemu/syncfile"
 	"github.com/vmemu/vmemu/syncobj"
 	"github.com/vmemu/vmemu/uapi"
+	"github.com/vmemu/vmemu/usermem"
 )
 
 // The DRM_IOCTL_SYNCOBJ_* handlers: thin adapters from the argument struct
@@ -112,6 +113,9 @@ func (f *File) syncobjWait(s *dispatch.State) error {
 	err := f.sync.Wait(s.IO, &w)
 	a.FirstSignaled = w.FirstSignaled
 	a.MarshalBytes(s.Buf)
+	if err == nil {
+		f.syncobjsWaited(s, w, false)
+	}
 	return err
 }
 
@@ -126,6 +130,9 @@ func (f *File) syncobjTimelineWait(s *dispatch.State) error {
 	err := f.sync.TimelineWait(s.IO, &w)
 	a.FirstSignaled = w.FirstSignaled
 	a.MarshalBytes(s.Buf)
+	if err == nil {
+		f.syncobjsWaited(s, w, true)
+	}
 	return err
 }
 
@@ -163,4 +170,26 @@ func (f *File) syncobjEventfd(s *dispatch.State) error {
 	var a uapi.SyncobjEventfd
 	a.UnmarshalBytes(s.Buf)
 	return f.sync.Eventfd(a.Handle, a.Flags, a.Point, a.FD, a.Pad)
+}
+
+// syncobjsWaited tells the hazard checker which fences a successful
+// syncobj wait saw signaled (a WAIT_AVAILABLE wait orders nothing).
+func (f *File) syncobjsWaited(s *dispatch.State, w syncobj.WaitArgs, timeline bool) {
+	if f.dev.obs.chk == nil || w.CountHandles == 0 || w.Flags&uapi.DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE != 0 {
+		return
+	}
+	hs := make([]uint32, w.CountHandles)
+	if usermem.CopyInU32s(s.IO, w.Handles, hs) != nil {
+		return
+	}
+	pts := make([]uint64, w.CountHandles)
+	if timeline && w.Points != 0 && usermem.CopyInU64s(s.IO, w.Points, pts) != nil {
+		return
+	}
+	for i, h := range hs {
+		fc, err := f.sync.FindFence(h, pts[i], 0)
+		if err == nil && fc != nil && fc.IsSignaled() {
+			f.cpuWaited(fc)
+		}
+	}
 }

@@ -86,6 +86,23 @@ type Manager struct {
 	violations []string
 }
 
+// AllocHooks observe the life of allocations, for the hazard checker:
+// Create when memory is allocated (a fresh generation), Release when it
+// returns to its pool and may be reused. They run with the pool's lock held
+// and must not call into the Manager.
+type AllocHooks struct {
+	Create  func(ref Ref, size uint64)
+	Release func(ref Ref)
+}
+
+// SetAllocHooks installs h on every pool. Call it once, before the Manager
+// is used.
+func (m *Manager) SetAllocHooks(h AllocHooks) {
+	for _, p := range m.pools {
+		p.hooks = &h
+	}
+}
+
 // SetMoveNotify installs the function called before a BO moves
 // (amdgpu_bo_move_notify(): the VMs invalidate their mappings of it), with
 // its reservation held; evict is true for an eviction. Call it once, before

@@ -253,6 +253,8 @@ type Pool struct {
 	domain  Domain
 	pages   uint64 // capacity
 	visible uint64 // CPU-visible pages from 0 (VRAM); = pages elsewhere
+	// hooks observe allocations; set once before use (SetAllocHooks).
+	hooks *AllocHooks
 
 	// lru is the LRU list of BOs placed here, least recently used first.
 	// Protected by Manager.lruMu.
@@ -328,6 +330,9 @@ func (p *Pool) alloc(pages, align, limit uint64, topDown bool, gen uint64, store
 	}
 	p.take(start, start+pages)
 	a := &Allocation{pool: p, start: start, pages: pages, gen: gen, store: store}
+	if h := p.hooks; h != nil && h.Create != nil {
+		h.Create(a.Ref(), pages*PageSize)
+	}
 	p.live[start] = a
 	p.used += pages
 	p.visUsed += overlap(start, pages, p.visible)
@@ -359,6 +364,9 @@ func (p *Pool) releaseLocked(a *Allocation) {
 	old := allocState(a.state.Swap(uint32(allocReleased)))
 	if old == allocReleased {
 		return
+	}
+	if h := p.hooks; h != nil && h.Release != nil {
+		h.Release(a.Ref())
 	}
 	if old == allocGhost {
 		p.ghostPages -= a.pages

@@ -27,13 +27,25 @@ type Wait struct {
 	Forced bool
 }
 
+// Submitted describes a pushed submission: its jobs (Leader among them)
+// and its dependencies, split into those user space asked for (CS
+// dependency and syncobj chunks) and those the kernel added (page-table
+// updates, mandatory fences, implicit sync).
+type Submitted struct {
+	Parsed     *Parsed
+	Leader     *gpu.Job
+	Jobs       []*gpu.Job
+	UserDeps   []*fence.Fence
+	KernelDeps []*fence.Fence
+}
+
 // Hooks observe a submission; any may be nil.
 type Hooks struct {
 	// OnWait reports every forced wait and implicit stall with a cost > 0,
 	// when the job starts.
 	OnWait func(Wait)
-	// OnSubmit reports the leader job right after it is pushed.
-	OnSubmit func(job *gpu.Job, p *Parsed)
+	// OnSubmit reports a submission right after its jobs are pushed.
+	OnSubmit func(s Submitted)
 }
 
 // SubmitEnv is the device and file state a submission reaches.
@@ -45,6 +57,10 @@ type SubmitEnv struct {
 	Hooks   Hooks
 	// IBStats accumulates IB decoding outcomes (may be nil).
 	IBStats *IBStats
+	// Tag is attached to every job of the submission (see JobWork), for
+	// observers that meet the job on the GPU timeline (the hazard checker
+	// keeps the submitting thread's knowledge there).
+	Tag any
 }
 
 // Submit runs the rest of amdgpu_cs_ioctl() for a parsed CS:
@@ -206,12 +222,16 @@ func Submit(env SubmitEnv, p *Parsed) (uint64, error) {
 	deps = append(deps, mandatory...)
 	deps = append(deps, implicitDeps...)
 	submitted := env.Clock.Now()
+	kernelDeps := append(append(append([]*fence.Fence(nil), ptDeps...), mandatory...), implicitDeps...)
+	wrap := func(j *Job) *JobWork {
+		return &JobWork{Work: env.work(p, j), Tag: env.Tag, Ctx: p.Ctx, UserDeps: p.Deps, KernelDeps: kernelDeps}
+	}
 	jobs := make([]*gpu.Job, gang)
 	for i, j := range p.Jobs {
 		if i == p.Leader {
 			continue
 		}
-		jobs[i] = j.Entity.Sched.Push(env.work(p, j), deps...)
+		jobs[i] = j.Entity.Sched.Push(wrap(j), deps...)
 	}
 	// The gang leader also waits for the other members to be scheduled.
 	var gangDeps []*fence.Fence
@@ -222,14 +242,14 @@ func Submit(env SubmitEnv, p *Parsed) (uint64, error) {
 	}
 	leaderDeps := append(deps, gangDeps...)
 	lj := p.Jobs[p.Leader]
-	var leader *gpu.Job
-	work := env.work(p, lj)
+	work := wrap(lj)
+	work.Leader = true
 	if env.Hooks.OnWait != nil && (len(mandatory) > 0 || len(implicitDeps) > 0) {
-		declared := append(append(append([]*fence.Fence(nil), p.Deps...), ptDeps...), gangDeps...)
-		work = &measured{Work: work, leader: &leader, submitted: submitted, declared: declared,
+		work.measure = &measure{submitted: submitted,
+			declared:  append(append(append([]*fence.Fence(nil), p.Deps...), ptDeps...), gangDeps...),
 			mandatory: mandatory, implicit: implicitDeps, report: env.Hooks.OnWait}
 	}
-	leader = lj.Entity.Sched.Push(work, leaderDeps...)
+	leader := lj.Entity.Sched.Push(work, leaderDeps...)
 	jobs[p.Leader] = leader
 
 	usage := resv.WRITE
@@ -265,7 +285,7 @@ func Submit(env SubmitEnv, p *Parsed) (uint64, error) {
 		}
 	}
 	if env.Hooks.OnSubmit != nil {
-		env.Hooks.OnSubmit(leader, p)
+		env.Hooks.OnSubmit(Submitted{Parsed: p, Leader: leader, Jobs: jobs, UserDeps: p.Deps, KernelDeps: kernelDeps})
 	}
 	return seq, nil
 }
@@ -278,11 +298,45 @@ func (env SubmitEnv) work(p *Parsed, j *Job) gpu.Work {
 	return vm.NewCSWork(env.VM, program(env.VM, env.Mem, env.Engines, j, st))
 }
 
-// measured wraps a leader's Work to measure, when it starts, the waits it
-// did not ask for.
-type measured struct {
+// JobWork is the Work of every CS job: the packet program, and what the
+// submission knew about the job, for observers (JobWorkOf).
+type JobWork struct {
 	gpu.Work
-	leader    **gpu.Job
+	// Tag is SubmitEnv.Tag; Ctx the submitting context.
+	Tag any
+	Ctx *Context
+	// Leader marks the gang leader.
+	Leader bool
+	// UserDeps and KernelDeps split the job's dependencies as Submitted
+	// does.
+	UserDeps, KernelDeps []*fence.Fence
+	measure              *measure
+}
+
+// JobWorkOf returns the CS description of a job, or nil for a job that is
+// not a CS (page-table updates, moves).
+func JobWorkOf(j *gpu.Job) *JobWork {
+	w, _ := j.Work().(*JobWork)
+	return w
+}
+
+// Run implements gpu.Work.
+func (w *JobWork) Run(rc gpu.RunContext) gpu.Usage {
+	if w.measure != nil {
+		w.measure.run(rc.Job)
+	}
+	return w.Work.Run(rc)
+}
+
+// Complete implements gpu.Completer for a wrapped Work that has one.
+func (w *JobWork) Complete(rc gpu.RunContext) {
+	if c, ok := w.Work.(gpu.Completer); ok {
+		c.Complete(rc)
+	}
+}
+
+// measure finds, when a leader starts, the waits it did not ask for.
+type measure struct {
 	submitted int64
 	declared  []*fence.Fence
 	mandatory []*fence.Fence
@@ -290,12 +344,12 @@ type measured struct {
 	report    func(Wait)
 }
 
-// Run implements gpu.Work: the job starts now; a fence it did not ask for
-// cost the time it signaled after everything it did ask for. Every
-// mandatory fence is reported (it was unsignaled at submission, so user
-// space freed without waiting: a forced wait, even when other work hid its
-// cost); implicit stalls only when they cost time.
-func (m *measured) Run(rc gpu.RunContext) gpu.Usage {
+// run: the job starts now; a fence it did not ask for cost the time it
+// signaled after everything it did ask for. Every mandatory fence is
+// reported (it was unsignaled at submission, so user space freed without
+// waiting: a forced wait, even when other work hid its cost); implicit
+// stalls only when they cost time.
+func (m *measure) run(job *gpu.Job) {
 	base := m.submitted
 	for _, f := range m.declared {
 		if f.IsSignaled() && f.Timestamp() > base {
@@ -309,11 +363,10 @@ func (m *measured) Run(rc gpu.RunContext) gpu.Usage {
 			}
 			cost := max(0, f.Timestamp()-base)
 			if forced || cost > 0 {
-				m.report(Wait{Job: *m.leader, Fence: f, CostNS: cost, Forced: forced})
+				m.report(Wait{Job: job, Fence: f, CostNS: cost, Forced: forced})
 			}
 		}
 	}
 	emit(m.mandatory, true)
 	emit(m.implicit, false)
-	return m.Work.Run(rc)
 }

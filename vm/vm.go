@@ -577,3 +577,15 @@ func (v *VM) MappingAt(va uint64) (b BO, off uint64, ok bool) {
 	}
 	return m.BoVA().BO(), m.Offset + (page-m.Start)*GPUPageSize + va%GPUPageSize, true
 }
+
+// MappedNow reports whether va is covered by a mapping in the VA map (the
+// ioctl-side view) without blocking: known is false when the VM lock is
+// busy. Observers use it from the GPU timeline, where taking the VM lock
+// could deadlock with an ioctl driving the clock.
+func (v *VM) MappedNow(va uint64) (mapped, known bool) {
+	if !v.mu.TryLock() {
+		return false, false
+	}
+	defer v.mu.Unlock()
+	return v.va.lookup(va/GPUPageSize) != nil, true
+}
