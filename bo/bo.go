@@ -40,8 +40,9 @@ type BO struct {
 	// consistently. Lock order: Manager.lruMu → mu.
 	mu sync.Mutex
 	// r is bo->base.resv: own, or a shared one (the VM root's for
-	// VM_ALWAYS_VALID BOs) until release individualises it. Protected by mu.
-	r *resv.Resv
+	// VM_ALWAYS_VALID BOs) until release individualises it. Atomic: read on
+	// every lock and fence add, written at most twice.
+	r atomic.Pointer[resv.Resv]
 	// preferred and allowed are the domains; flags the AMDGPU_GEM_CREATE_*
 	// flags. Protected by mu.
 	preferred, allowed Domain
@@ -124,11 +125,7 @@ func (b *BO) OwnResv() *resv.Resv { return b.own }
 func (b *BO) PageAlignment() uint64 { return b.align }
 
 // Resv returns bo->base.resv.
-func (b *BO) Resv() *resv.Resv {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.r
-}
+func (b *BO) Resv() *resv.Resv { return b.r.Load() }
 
 // SharesResv reports whether the BO uses a reservation object it does not
 // own (a per-VM BO).

@@ -210,9 +210,9 @@ func (m *Manager) Create(p CreateParams) (*BO, error) {
 	}
 	b := &BO{m: m, id: m.serial.Add(1), size: size, align: align, kernel: p.Kernel,
 		own: resv.New(), flags: p.Flags}
-	b.r = b.own
+	b.r.Store(b.own)
 	if p.Resv != nil {
-		b.r = p.Resv
+		b.r.Store(p.Resv)
 	}
 	b.preferred = p.Preferred
 	if b.preferred == 0 {
@@ -508,8 +508,8 @@ func (m *Manager) moveTo(b *BO, na *Allocation, evict bool) (*fence.Fence, error
 	}
 	b.mu.Lock()
 	old := b.mem
-	r := b.r
 	b.mu.Unlock()
+	r := b.r.Load()
 	from, to := old.pool.domain, na.pool.domain
 	switch {
 	case isSystem(from) && isSystem(to):
@@ -687,9 +687,7 @@ func (s *Store) dropIfUnshared(a *Allocation) {
 func (m *Manager) release(b *BO) {
 	// ttm_bo_individualize_resv(): copy the shared resv's fences into the
 	// private one, which is used from now on.
-	b.mu.Lock()
-	shared := b.r
-	b.mu.Unlock()
+	shared := b.r.Load()
 	if shared != b.own {
 		fs, us := shared.FencesWithUsage(resv.BOOKKEEP)
 		if !b.own.WW().TryLock(nil) {
@@ -703,9 +701,7 @@ func (m *Manager) release(b *BO) {
 			}
 		}
 		b.own.Unlock()
-		b.mu.Lock()
-		b.r = b.own
-		b.mu.Unlock()
+		b.r.Store(b.own)
 	}
 	b.mu.Lock()
 	mem := b.mem

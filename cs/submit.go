@@ -2,6 +2,7 @@ package cs
 
 import (
 	"github.com/vmemu/vmemu/bo"
+	"github.com/vmemu/vmemu/bova"
 	"github.com/vmemu/vmemu/errno"
 	"github.com/vmemu/vmemu/fence"
 	"github.com/vmemu/vmemu/gpu"
@@ -160,16 +161,14 @@ func Submit(env SubmitEnv, p *Parsed) (uint64, error) {
 		}
 		takePT(before, prt.LastPTUpdate())
 	}
-	for _, en := range p.BOList.Entries {
-		bv := v.Find(bo.VMBO{B: en.BO})
-		if bv == nil {
-			continue
-		}
-		before := bv.LastPTUpdate()
-		if err := v.BoUpdate(bv, false); err != nil {
-			return 0, err
-		}
-		takePT(before, bv.LastPTUpdate())
+	listed := make([]vm.BO, len(p.BOList.Entries))
+	for i, en := range p.BOList.Entries {
+		listed[i] = bo.VMBO{B: en.BO}
+	}
+	if err := v.UpdateBOs(listed, func(_ *bova.BoVA, before, after *fence.Fence) {
+		takePT(before, after)
+	}); err != nil {
+		return 0, err
 	}
 	beforeVM := v.LastUpdate()
 	if err := v.HandleMoved(e.Ticket()); err != nil {
@@ -263,8 +262,9 @@ func Submit(env SubmitEnv, p *Parsed) (uint64, error) {
 		case *resv.Resv:
 			r = x
 		case *bo.BO:
+			// ttm_bo_move_to_lru_tail_unlocked(): validation above already
+			// moved every listed BO to its LRU tail.
 			r = x.Resv()
-			env.Mem.Touch(x) // ttm_bo_move_to_lru_tail_unlocked()
 		default:
 			continue
 		}

@@ -211,6 +211,20 @@ func (r *Resv) Fences(u Usage) []*fence.Fence {
 	return out
 }
 
+// EachUnsignaled calls fn for every unsignaled fence with usage ≤ u, in
+// slot order, without allocating (the unlocked iterator). fn runs with the
+// internal leaf lock held: it may look at fences but must not call back
+// into the Resv.
+func (r *Resv) EachUnsignaled(u Usage, fn func(f *fence.Fence)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range r.slots {
+		if s.usage <= u && !s.f.IsSignaled() {
+			fn(s.f)
+		}
+	}
+}
+
 // FencesWithUsage is Fences with each fence's usage.
 func (r *Resv) FencesWithUsage(u Usage) (fs []*fence.Fence, us []Usage) {
 	r.mu.Lock()

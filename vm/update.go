@@ -91,7 +91,13 @@ func (v *VM) TestFence(mode SyncMode, f *fence.Fence) bool {
 // unsignalled fences of r up to READ (6.16+) whose unwrapped contents
 // include one that passes TestFence, appended to out.
 func (v *VM) SyncResv(r *resv.Resv, mode SyncMode, out []*fence.Fence) []*fence.Fence {
-	for _, f := range r.Fences(resv.READ) {
+	r.EachUnsignaled(resv.READ, func(f *fence.Fence) {
+		if fence.ToChain(f) == nil && fence.ToArray(f) == nil {
+			if v.TestFence(mode, f) {
+				out = append(out, f)
+			}
+			return
+		}
 		take := false
 		fence.Unwrap(f, func(leaf *fence.Fence) {
 			if !take && !leaf.IsSignaled() && v.TestFence(mode, leaf) {
@@ -101,7 +107,7 @@ func (v *VM) SyncResv(r *resv.Resv, mode SyncMode, out []*fence.Fence) []*fence.
 		if take {
 			out = append(out, f)
 		}
-	}
+	})
 	return out
 }
 
@@ -217,6 +223,29 @@ func (v *VM) updateRange(w *ptWork, deps []*fence.Fence) (*fence.Fence, error) {
 // USER otherwise.
 //
 // Preconditions: the root resv and the BO's resv are locked.
+// UpdateBOs is the CS's loop over its BO list in amdgpu_cs_vm_handling():
+// for each BO opened in this VM, BoUpdate(bo_va, false), under one VM lock.
+// fn sees each bo_va's last_pt_update before and after, so the caller can
+// tell an update it caused from an earlier one.
+//
+// Preconditions: the root resv and every BO's resv are locked.
+func (v *VM) UpdateBOs(bos []BO, fn func(b *bova.BoVA, before, after *fence.Fence)) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for _, bo := range bos {
+		b := v.bovas[bo]
+		if b == nil {
+			continue
+		}
+		before := b.LastPTUpdate()
+		if err := v.boUpdateLocked(b, false, OriginUser, nil); err != nil {
+			return err
+		}
+		fn(b, before, b.LastPTUpdate())
+	}
+	return nil
+}
+
 func (v *VM) BoUpdate(b *bova.BoVA, clear bool, extra ...*fence.Fence) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -225,18 +254,26 @@ func (v *VM) BoUpdate(b *bova.BoVA, clear bool, extra ...*fence.Fence) error {
 
 func (v *VM) boUpdateLocked(b *bova.BoVA, clear bool, origin Origin, extra []*fence.Fence) error {
 	bo := b.BO()
-	var deps []*fence.Fence
 	var pl Placement
-	switch {
-	case clear:
-		deps = v.SyncResv(v.root, SyncEQOwner, nil)
-	case bo == nil:
-		// PRT map operations don't need to sync to anything.
-	default:
+	if !clear && bo != nil {
 		pl = bo.Placement()
-		deps = v.SyncResv(bo.Resv(), SyncExplicit, nil)
 	}
-	deps = append(deps, extra...)
+	// The dependencies are collected only when some mapping needs a job:
+	// most bo_vas of a CS's list have nothing to rewrite.
+	var deps []*fence.Fence
+	depsDone := false
+	collect := func() {
+		switch {
+		case clear:
+			deps = v.SyncResv(v.root, SyncEQOwner, nil)
+		case bo == nil:
+			// PRT map operations don't need to sync to anything.
+		default:
+			deps = v.SyncResv(bo.Resv(), SyncExplicit, nil)
+		}
+		deps = append(deps, extra...)
+		depsDone = true
+	}
 	flush := clear
 	if !clear && b.Moved() {
 		flush = true
@@ -255,6 +292,9 @@ func (v *VM) boUpdateLocked(b *bova.BoVA, clear bool, origin Origin, extra []*fe
 			w.prt = true
 		case pl.Valid():
 			w.valid, w.placement, w.off = true, pl, m.Offset
+		}
+		if !depsDone {
+			collect()
 		}
 		var f *fence.Fence
 		f, err = v.updateRange(w, deps)
