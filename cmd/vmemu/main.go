@@ -3,20 +3,14 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 )
 
 func main() {
 	err := run(os.Args[1:], os.Stdout, os.Stderr)
-	if err == nil {
-		return
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "Error:", err)
 	}
-	fmt.Fprintln(os.Stderr, "Error:", err)
-	var ue *usageError
-	if errors.As(err, &ue) {
-		os.Exit(2)
-	}
-	os.Exit(1)
+	os.Exit(exitCode(err))
 }

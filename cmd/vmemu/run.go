@@ -20,6 +20,21 @@ type usageError struct{ err error }
 func (e *usageError) Error() string { return e.err.Error() }
 func (e *usageError) Unwrap() error { return e.err }
 
+// exitCode maps run's error to the exit status: 0 success, 2 usage
+// errors and scenarios that do not parse (nothing ran), 1 anything else —
+// a failed check, --fail-on, an I/O error.
+func exitCode(err error) int {
+	var ue *usageError
+	var se *scriptError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ue), errors.As(err, &se):
+		return 2
+	}
+	return 1
+}
+
 func usagef(format string, args ...any) error {
 	return &usageError{fmt.Errorf(format, args...)}
 }
@@ -31,11 +46,16 @@ type command struct {
 	run func(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer) error
 	// flags declares the command's flags on fs (may be nil).
 	flags   func(fs *pflag.FlagSet)
+	args    string // positional arguments, for the usage line
 	example string
 }
 
 func commands() []*command {
 	return []*command{
+		{name: "run", summary: "run scenario files and report what the kernel did", run: runRun, flags: runFlags,
+			args: "FILE...", example: runExample},
+		{name: "demo", summary: "run the embedded EXPLICIT-rules scenarios and print the reports", run: runDemo, flags: demoFlags,
+			example: demoExample},
 		{name: "info", summary: "print an emulated device profile", run: runInfo, flags: infoFlags,
 			example: "vmemu info\nvmemu info --profile navi31\nvmemu info --list"},
 		{name: "version", summary: "print vmemu's version and the DRM version it reports", run: runVersion,
@@ -72,7 +92,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 			c.flags(fs)
 		}
 		fs.Usage = func() {
-			fmt.Fprintf(fs.Output(), "Usage: vmemu %s [flags]\n\n%s.\n\n", c.name, c.summary)
+			usage := "vmemu " + c.name + " [flags]"
+			if c.args != "" {
+				usage += " " + c.args
+			}
+			fmt.Fprintf(fs.Output(), "Usage: %s\n\n%s.\n\n", usage, c.summary)
 			if fs.HasFlags() {
 				fmt.Fprintf(fs.Output(), "Flags:\n%s\n", fs.FlagUsages())
 			}
