@@ -152,7 +152,8 @@ func New(cfg Config) (*Device, error) {
 	d.fds = &hostfd.Table{}
 	d.obs = newObserver(d, cfg.Check, cfg.Events)
 	d.engine, err = gpu.NewEngine(d.clock, d.domain, gpu.Config{Rings: map[gpu.IP]int{
-		gpu.GFX: p.GfxRings, gpu.COMPUTE: p.ComputeRings, gpu.SDMA: p.SDMARings}, Sink: d.obs})
+		gpu.GFX: p.GfxRings, gpu.COMPUTE: p.ComputeRings, gpu.SDMA: p.SDMARings}, Sink: d.obs,
+		OnTimeout: d.jobTimedOut})
 	if err != nil {
 		return nil, fmt.Errorf("new device: %w", err)
 	}
@@ -253,4 +254,16 @@ func (d *Device) forget(f *File) {
 	d.mu.Lock()
 	delete(d.files, f)
 	d.mu.Unlock()
+}
+
+// jobTimedOut handles a hang the engine detected (amdgpu_job_timedout()):
+// the guilty job's context is marked guilty (its next CS gets ECANCELED,
+// QUERY_STATE2 reports GUILTY) and the reset counter moves on, so every
+// context's QUERY_STATE2 reports RESET. vmemu always succeeds with the
+// per-ring reset; VRAM is never lost.
+func (d *Device) jobTimedOut(r gpu.TimeoutReport) {
+	if o, ok := r.Entity.Owner().(*cs.CSOwner); ok && o.Ctx != nil {
+		o.Ctx.SetGuilty()
+	}
+	d.csDev.ResetCounter.Add(1)
 }

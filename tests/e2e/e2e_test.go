@@ -80,10 +80,14 @@ func (e *env) writeIB(payload []byte) uint32 {
 	return uint32(len(dw))
 }
 
-func (e *env) submit(n uint32) uint64 {
-	seq, err := e.c.Submit(client.Submission{Ctx: e.ctx,
+func clientSubmission(e *env, n uint32) client.Submission {
+	return client.Submission{Ctx: e.ctx,
 		IBs: []client.IBRef{{VA: ibVA, Dwords: n, IP: uapi.AMDGPU_HW_IP_GFX}},
-		BOs: []uint32{e.data, e.ib}})
+		BOs: []uint32{e.data, e.ib}}
+}
+
+func (e *env) submit(n uint32) uint64 {
+	seq, err := e.c.Submit(clientSubmission(e, n))
 	if err != nil {
 		e.t.Fatal(err)
 	}
