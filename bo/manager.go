@@ -584,6 +584,30 @@ func (m *Manager) Validate(e *ww.Exec, b *BO, domains Domain) error {
 	return err
 }
 
+// ValidateCS mirrors amdgpu_cs_bo_validate(): a pinned BO stays where it
+// is; otherwise it is validated into its preferred domains, and on ENOMEM
+// into the allowed ones. (The CS's byte-move throttling is not modelled:
+// the preferred domains are always tried first.)
+//
+// Preconditions: b's reservation is held in e.
+func (m *Manager) ValidateCS(e *ww.Exec, b *BO) error {
+	b.mu.Lock()
+	cur, pin, pref, allowed := b.mem, b.pin, b.preferred, b.allowed
+	b.mu.Unlock()
+	if pin > 0 {
+		return nil
+	}
+	if cur != nil && cur.pool.domain&pref != 0 {
+		m.Touch(b)
+		return nil
+	}
+	err := m.Validate(e, b, pref)
+	if err == errno.ENOMEM && pref != allowed {
+		err = m.Validate(e, b, allowed)
+	}
+	return err
+}
+
 // Pin mirrors amdgpu_bo_pin(): validate into domain (narrowed to the
 // preferred domains when they intersect) and pin. A BO already pinned must
 // be in domain (EINVAL otherwise).

@@ -106,20 +106,7 @@ func Submit(env SubmitEnv, p *Parsed) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	validate := func(b *bo.BO) error {
-		// amdgpu_cs_bo_validate(): pinned BOs stay; preferred domains,
-		// then allowed ones on ENOMEM. (Byte-move throttling is not
-		// modelled: vmemu always tries the preferred domains.)
-		if b.Pinned() > 0 {
-			return nil
-		}
-		pref, allowed := b.Domains()
-		err := env.Mem.Validate(e, b, pref)
-		if err == errno.ENOMEM && pref != allowed {
-			err = env.Mem.Validate(e, b, allowed)
-		}
-		return err
-	}
+	validate := func(b *bo.BO) error { return env.Mem.ValidateCS(e, b) }
 	if err := v.Validate(func(b vm.BO) error {
 		if vb, ok := b.(bo.VMBO); ok {
 			return validate(vb.B)

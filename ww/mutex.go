@@ -3,6 +3,7 @@ package ww
 import (
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/vmemu/vmemu/errno"
 )
@@ -22,8 +23,9 @@ type Mutex struct {
 	// mu is the kernel's wait_lock: it serialises lock, unlock and the
 	// wait list. No other lock is taken while mu is held.
 	mu sync.Mutex
-	// locked is whether the Mutex is held. Protected by mu.
-	locked bool
+	// locked is whether the Mutex is held. Written with mu held; read
+	// without it by IsLocked (lockdep-style assertions on hot paths).
+	locked atomic.Bool
 	// ctx is the context holding the Mutex, nil when unlocked or taken
 	// without a context. Protected by mu.
 	ctx *AcquireCtx
@@ -115,7 +117,7 @@ func (m *Mutex) tryLock(ctx *AcquireCtx, victim bool) bool {
 		ctx.dbg.checkLock(ctx, m, false, victim)
 	}
 	m.mu.Lock()
-	if m.locked {
+	if m.locked.Load() {
 		m.mu.Unlock()
 		return false
 	}
@@ -131,7 +133,7 @@ func (m *Mutex) tryLock(ctx *AcquireCtx, victim bool) bool {
 // It panics if m is not locked.
 func (m *Mutex) Unlock() {
 	m.mu.Lock()
-	if !m.locked {
+	if !m.locked.Load() {
 		m.mu.Unlock()
 		panic("ww: Unlock of unlocked Mutex")
 	}
@@ -142,7 +144,7 @@ func (m *Mutex) Unlock() {
 		ctx.acquired.Add(-1)
 		m.ctx = nil
 	}
-	m.locked = false
+	m.locked.Store(false)
 	if len(m.waiters) > 0 {
 		m.waiters[0].wakeUp()
 	}
@@ -151,11 +153,7 @@ func (m *Mutex) Unlock() {
 
 // IsLocked reports whether m is held, as ww_mutex_is_locked() does. The
 // answer may be stale by the time the caller looks at it.
-func (m *Mutex) IsLocked() bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.locked
-}
+func (m *Mutex) IsLocked() bool { return m.locked.Load() }
 
 // Owner returns the context holding m, or nil when m is unlocked or was
 // taken without a context. It mirrors dma_resv_locking_ctx(). The answer
@@ -175,7 +173,7 @@ func (m *Mutex) lock(ctx *AcquireCtx, cancel <-chan struct{}, slow, victim bool)
 	}
 	m.mu.Lock()
 	if ctx != nil {
-		if m.locked && m.ctx == ctx {
+		if m.locked.Load() && m.ctx == ctx {
 			m.mu.Unlock()
 			return errno.EALREADY
 		}
@@ -185,7 +183,7 @@ func (m *Mutex) lock(ctx *AcquireCtx, cancel <-chan struct{}, slow, victim bool)
 			ctx.wounded.Store(false)
 		}
 	}
-	if !m.locked {
+	if !m.locked.Load() {
 		m.acquire(ctx)
 		m.mu.Unlock()
 		return nil
@@ -207,7 +205,7 @@ func (m *Mutex) lock(ctx *AcquireCtx, cancel <-chan struct{}, slow, victim bool)
 		return err
 	}
 	for {
-		if !m.locked {
+		if !m.locked.Load() {
 			m.removeWaiter(w)
 			m.acquire(ctx)
 			m.mu.Unlock()
@@ -254,7 +252,7 @@ func cancelled(cancel <-chan struct{}) bool {
 //
 // Preconditions: m.mu held; m unlocked; the caller is not on the wait list.
 func (m *Mutex) acquire(ctx *AcquireCtx) {
-	m.locked = true
+	m.locked.Store(true)
 	m.ctx = ctx
 	if ctx == nil {
 		return
