@@ -61,9 +61,10 @@ func (d *Device) SyncFileFence(fd int) (*fence.Fence, error) {
 }
 
 // FDIoctlIO issues an ioctl on a descriptor the device handed out: a
-// sync_file (SYNC_IOC_MERGE, SYNC_IOC_FILE_INFO, SYNC_IOC_SET_DEADLINE) or a
+// sync_file (SYNC_IOC_MERGE, SYNC_IOC_FILE_INFO, SYNC_IOC_SET_DEADLINE), a
 // sw_sync timeline (SW_SYNC_IOC_CREATE_FENCE, SW_SYNC_IOC_INC,
-// SW_SYNC_GET_DEADLINE). The handlers copy exactly their struct, as the
+// SW_SYNC_GET_DEADLINE) or a dma-buf (DMA_BUF_IOCTL_SYNC,
+// DMA_BUF_IOCTL_EXPORT_SYNC_FILE, DMA_BUF_IOCTL_IMPORT_SYNC_FILE). The handlers copy exactly their struct, as the
 // kernel's do, and any other request gets ENOTTY. A descriptor that is not
 // one of the device's gets EBADF (the kernel would answer ENOTTY for an open
 // descriptor of another kind; vmemu cannot route those).
@@ -77,8 +78,21 @@ func (d *Device) FDIoctlIO(io usermem.IO, fd int, req uint32, arg uint64) error 
 		return d.syncFileIoctl(io, o, req, arg)
 	case *syncfile.Timeline:
 		return d.swSyncIoctl(io, o, req, arg)
+	case *dmaBuf:
+		return d.dmaBufIoctl(io, nil, o, req, arg)
 	}
 	return errno.ENOTTY
+}
+
+// FDIoctlIO is Device.FDIoctlIO issued by this file's client: the hazard
+// checker attributes a DMA_BUF_IOCTL_SYNC START wait to its CPU thread.
+func (f *File) FDIoctlIO(io usermem.IO, fd int, req uint32, arg uint64) error {
+	if obj, ok := f.dev.fds.Lookup(fd); ok {
+		if db, ok := obj.(*dmaBuf); ok {
+			return f.dev.dmaBufIoctl(io, f, db, req, arg)
+		}
+	}
+	return f.dev.FDIoctlIO(io, fd, req, arg)
 }
 
 func copyIn[T interface{ UnmarshalBytes([]byte) []byte }](io usermem.IO, arg uint64, size int, v T) error {

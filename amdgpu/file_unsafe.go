@@ -18,3 +18,9 @@ func (f *File) Ioctl(req uintptr, arg unsafe.Pointer) error {
 	usermem.Escape(arg) // the argument must not move while we hold its address
 	return f.IoctlIO(usermem.Local{}, uint32(req), uint64(uintptr(arg)))
 }
+
+// FDIoctl is File.FDIoctlIO on the caller's own memory.
+func (f *File) FDIoctl(fd int, req uintptr, arg unsafe.Pointer) error {
+	usermem.Escape(arg)
+	return f.FDIoctlIO(usermem.Local{}, fd, uint32(req), uint64(uintptr(arg)))
+}

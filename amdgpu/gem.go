@@ -30,6 +30,28 @@ type gemTable struct {
 	// released ids below it. Protected by mu.
 	next  uint32
 	freed idHeap
+	// prime is the prime handle cache (drm_prime_file_private): the
+	// handle of each BO this file exported or imported as a dma-buf.
+	// Protected by mu.
+	prime map[*bo.BO]uint32
+}
+
+// primeAdd records h as the file's handle of exported/imported b.
+func (t *gemTable) primeAdd(b *bo.BO, h uint32) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.prime == nil {
+		t.prime = map[*bo.BO]uint32{}
+	}
+	t.prime[b] = h
+}
+
+// primeLookup returns the cached handle of b.
+func (t *gemTable) primeLookup(b *bo.BO) (uint32, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	h, ok := t.prime[b]
+	return h, ok
 }
 
 type idHeap []uint32
@@ -87,6 +109,9 @@ func (t *gemTable) remove(h uint32) *bo.BO {
 	}
 	delete(t.objs, h)
 	heap.Push(&t.freed, h)
+	if ph, ok := t.prime[b]; ok && ph == h {
+		delete(t.prime, b) // drm_prime_remove_buf_handle()
+	}
 	return b
 }
 

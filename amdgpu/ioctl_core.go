@@ -30,8 +30,8 @@ func coreIoctls() []desc {
 		{Name: "VERSION", Req: uapi.DRM_IOCTL_VERSION, Flags: render, Fn: (*File).drmVersion},
 		{Name: "GEM_CLOSE", Req: uapi.DRM_IOCTL_GEM_CLOSE, Flags: render, Fn: (*File).gemClose},
 		{Name: "GET_CAP", Req: uapi.DRM_IOCTL_GET_CAP, Flags: render, Fn: (*File).getCap},
-		{Name: "PRIME_HANDLE_TO_FD", Req: uapi.DRM_IOCTL_PRIME_HANDLE_TO_FD, Flags: render},
-		{Name: "PRIME_FD_TO_HANDLE", Req: uapi.DRM_IOCTL_PRIME_FD_TO_HANDLE, Flags: render},
+		{Name: "PRIME_HANDLE_TO_FD", Req: uapi.DRM_IOCTL_PRIME_HANDLE_TO_FD, Flags: render, Fn: (*File).primeHandleToFD},
+		{Name: "PRIME_FD_TO_HANDLE", Req: uapi.DRM_IOCTL_PRIME_FD_TO_HANDLE, Flags: render, Fn: (*File).primeFDToHandle},
 		{Name: "SET_CLIENT_NAME", Req: uapi.DRM_IOCTL_SET_CLIENT_NAME, Flags: render, Fn: (*File).setClientName},
 	}
 	ds = append(ds, syncobjIoctls()...)

@@ -260,3 +260,30 @@ func (c *Client) WriteIB(h uint32, off uint64, dw []uint32) error {
 	}
 	return c.Write(h, off, b)
 }
+
+// Export is PRIME_HANDLE_TO_FD: a dma-buf descriptor for BO h.
+func (c *Client) Export(h uint32) (int, error) {
+	a := uapi.PrimeHandle{Handle: h, Flags: uapi.DRM_CLOEXEC | uapi.DRM_RDWR}
+	if err := c.ioctl(uapi.DRM_IOCTL_PRIME_HANDLE_TO_FD, unsafe.Pointer(&a), "PRIME_HANDLE_TO_FD"); err != nil {
+		return -1, err
+	}
+	return int(a.FD), nil
+}
+
+// Import is PRIME_FD_TO_HANDLE: a handle in this file for dma-buf fd.
+func (c *Client) Import(fd int) (uint32, error) {
+	a := uapi.PrimeHandle{FD: int32(fd)}
+	if err := c.ioctl(uapi.DRM_IOCTL_PRIME_FD_TO_HANDLE, unsafe.Pointer(&a), "PRIME_FD_TO_HANDLE"); err != nil {
+		return 0, err
+	}
+	return a.Handle, nil
+}
+
+// DmaBufSync is DMA_BUF_IOCTL_SYNC on dma-buf fd, as this client.
+func (c *Client) DmaBufSync(fd int, flags uint64) error {
+	a := uapi.DmaBufSync{Flags: flags}
+	if err := c.F.FDIoctl(fd, uintptr(uapi.DMA_BUF_IOCTL_SYNC), unsafe.Pointer(&a)); err != nil {
+		return fmt.Errorf("DMA_BUF_IOCTL_SYNC: %w", err)
+	}
+	return nil
+}

@@ -161,3 +161,14 @@ func closeAll(fds []int) {
 		unix.Close(fd)
 	}
 }
+
+// IsOpen reports whether fd is an open descriptor of the process
+// (fcntl(F_GETFD) succeeds): what fget() checks before a driver looks at
+// the file's type.
+func IsOpen(fd int) bool {
+	if fd < 0 {
+		return false
+	}
+	_, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+	return err == nil
+}

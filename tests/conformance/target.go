@@ -75,9 +75,8 @@ type Target interface {
 }
 
 // DmaBufTarget is a Target that can make shared buffers (dma-bufs). The
-// real target makes them with vgem; vmemu has no dma-buf exporter yet
-// (its PRIME_HANDLE_TO_FD and GEM_CREATE are unimplemented), so the
-// dma-buf checks skip there.
+// real target makes them with vgem, vmemu with GEM_CREATE and
+// PRIME_HANDLE_TO_FD.
 type DmaBufTarget interface {
 	Target
 	// NewDmaBuf returns a new dma-buf descriptor, closed when the test

@@ -7,6 +7,7 @@ import (
 
 	"github.com/vmemu/vmemu/amdgpu"
 	"github.com/vmemu/vmemu/internal/hostfd"
+	"github.com/vmemu/vmemu/resv"
 	"github.com/vmemu/vmemu/uapi"
 )
 
@@ -109,3 +110,46 @@ func (l *vmemuTimeline) Inc(n uint32) error {
 }
 
 func (l *vmemuTimeline) Close() error { return hostfd.Close(l.fd) }
+
+var _ DmaBufTarget = (*VmemuTarget)(nil)
+
+// NewDmaBuf implements DmaBufTarget: a GTT BO exported with
+// PRIME_HANDLE_TO_FD. attach adds an unsignaled fence to the BO's
+// reservation object (as a writer or a reader), as vgem's FENCE_ATTACH
+// does on the real target.
+func (v *VmemuTarget) NewDmaBuf(t testing.TB) (int, func(write bool) func()) {
+	t.Helper()
+	c := uapi.GemCreateIn{BOSize: 4096, Alignment: 4096, Domains: uapi.AMDGPU_GEM_DOMAIN_GTT}
+	if err := v.f.Ioctl(uintptr(uapi.DRM_IOCTL_AMDGPU_GEM_CREATE), unsafe.Pointer(&c)); err != nil {
+		t.Fatalf("GEM_CREATE: %v", err)
+	}
+	h := (*uapi.GemCreateOut)(unsafe.Pointer(&c)).Handle
+	p := uapi.PrimeHandle{Handle: h, Flags: uapi.DRM_CLOEXEC | uapi.DRM_RDWR}
+	if err := v.f.Ioctl(uintptr(uapi.DRM_IOCTL_PRIME_HANDLE_TO_FD), unsafe.Pointer(&p)); err != nil {
+		t.Fatalf("PRIME_HANDLE_TO_FD: %v", err)
+	}
+	fd := int(p.FD)
+	t.Cleanup(func() { hostfd.Close(fd) })
+	d := v.dev.Domain()
+	return fd, func(write bool) func() {
+		t.Helper()
+		b := v.f.LookupBO(h)
+		if b == nil {
+			t.Fatal("the exported BO is gone")
+		}
+		defer b.Put()
+		f := d.New(d.ContextAlloc(1), 1)
+		r := b.Resv()
+		if err := r.Lock(nil); err != nil {
+			t.Fatal(err)
+		}
+		r.ReserveFences(1)
+		u := resv.READ
+		if write {
+			u = resv.WRITE
+		}
+		r.AddFence(f, u)
+		r.Unlock()
+		return func() { f.Signal() }
+	}
+}
