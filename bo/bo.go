@@ -43,10 +43,11 @@ type BO struct {
 	// VM_ALWAYS_VALID BOs) until release individualises it. Atomic: read on
 	// every lock and fence add, written at most twice.
 	r atomic.Pointer[resv.Resv]
-	// preferred and allowed are the domains; flags the AMDGPU_GEM_CREATE_*
-	// flags. Protected by mu.
+	// preferred and allowed are the domains. Protected by mu.
 	preferred, allowed Domain
-	flags              uint64
+	// flags are the AMDGPU_GEM_CREATE_* flags. Atomic: read for every BO
+	// of every CS, changed only by CPU_ACCESS_REQUIRED hints.
+	flags atomic.Uint64
 	// mem is the current placement (nil before placement and after
 	// release). Protected by mu.
 	mem *Allocation
@@ -147,11 +148,7 @@ func (b *BO) SetDomains(preferred, allowed Domain) {
 }
 
 // Flags returns the AMDGPU_GEM_CREATE_* flags.
-func (b *BO) Flags() uint64 {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.flags
-}
+func (b *BO) Flags() uint64 { return b.flags.Load() }
 
 // Placement returns the current placement's domain (0 when none) and its
 // memory identity.

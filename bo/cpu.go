@@ -119,7 +119,7 @@ func (v *CPUView) access(p []byte, off int64, write bool) (int, error) {
 // Preconditions: b's reservation is held.
 func (m *Manager) cpuFault(b *BO) error {
 	b.mu.Lock()
-	b.flags |= uapi.AMDGPU_GEM_CREATE_CPU_ACCESS_REQUIRED
+	b.flags.Or(uapi.AMDGPU_GEM_CREATE_CPU_ACCESS_REQUIRED)
 	pin := b.pin
 	b.mu.Unlock()
 	if pin > 0 {

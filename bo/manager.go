@@ -209,7 +209,8 @@ func (m *Manager) Create(p CreateParams) (*BO, error) {
 		return nil, errno.ENOSPC
 	}
 	b := &BO{m: m, id: m.serial.Add(1), size: size, align: align, kernel: p.Kernel,
-		own: resv.New(), flags: p.Flags}
+		own: resv.New()}
+	b.flags.Store(p.Flags)
 	b.r.Store(b.own)
 	if p.Resv != nil {
 		b.r.Store(p.Resv)
@@ -249,9 +250,7 @@ func (m *Manager) Create(p CreateParams) (*BO, error) {
 	err := m.place(e, b, place)
 	if err == nil && !p.Kernel {
 		// "Treat CPU_ACCESS_REQUIRED only as a hint if given by UMD"
-		b.mu.Lock()
-		b.flags &^= uapi.AMDGPU_GEM_CREATE_CPU_ACCESS_REQUIRED
-		b.mu.Unlock()
+		b.flags.And(^uint64(uapi.AMDGPU_GEM_CREATE_CPU_ACCESS_REQUIRED))
 	}
 	if locked {
 		e.Unlock(b)
@@ -288,9 +287,7 @@ func (m *Manager) placeParams(b *BO, d Domain) (limit uint64, topDown bool) {
 	if d != VRAM {
 		return 0, false
 	}
-	b.mu.Lock()
-	f := b.flags
-	b.mu.Unlock()
+	f := b.flags.Load()
 	if f&uapi.AMDGPU_GEM_CREATE_CPU_ACCESS_REQUIRED != 0 {
 		return m.pools[VRAM].visible, false
 	}
@@ -627,8 +624,8 @@ func (m *Manager) Pin(e *ww.Exec, b *BO, domain Domain) error {
 		b.pin++
 		return nil
 	}
-	if b.flags&uapi.AMDGPU_GEM_CREATE_NO_CPU_ACCESS == 0 {
-		b.flags |= uapi.AMDGPU_GEM_CREATE_CPU_ACCESS_REQUIRED
+	if b.flags.Load()&uapi.AMDGPU_GEM_CREATE_NO_CPU_ACCESS == 0 {
+		b.flags.Or(uapi.AMDGPU_GEM_CREATE_CPU_ACCESS_REQUIRED)
 	}
 	b.mu.Unlock()
 	if err := m.Validate(e, b, domain); err != nil {
@@ -729,7 +726,7 @@ func (m *Manager) release(b *BO) {
 	}
 	b.mu.Lock()
 	mem := b.mem
-	wipe := b.flags&uapi.AMDGPU_GEM_CREATE_VRAM_WIPE_ON_RELEASE != 0
+	wipe := b.flags.Load()&uapi.AMDGPU_GEM_CREATE_VRAM_WIPE_ON_RELEASE != 0
 	if b.pin > 0 {
 		b.pin = 0 // WARN_ON_ONCE(bo->pin_count)
 		if mem != nil {

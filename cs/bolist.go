@@ -1,7 +1,8 @@
 package cs
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 	"sync"
 
 	"github.com/vmemu/vmemu/bo"
@@ -88,7 +89,7 @@ func NewBOList(lookup func(handle uint32) *bo.BO, info []uapi.BOListEntry) (*BOL
 			l.OA = b
 		}
 	}
-	sort.SliceStable(l.Entries, func(i, j int) bool { return l.Entries[i].Priority < l.Entries[j].Priority })
+	slices.SortStableFunc(l.Entries, func(a, b BOListEntry) int { return cmp.Compare(a.Priority, b.Priority) })
 	return l, nil
 }
 

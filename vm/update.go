@@ -254,10 +254,9 @@ func (v *VM) BoUpdate(b *bova.BoVA, clear bool, extra ...*fence.Fence) error {
 
 func (v *VM) boUpdateLocked(b *bova.BoVA, clear bool, origin Origin, extra []*fence.Fence) error {
 	bo := b.BO()
+	// The placement is read only when some mapping needs a job.
 	var pl Placement
-	if !clear && bo != nil {
-		pl = bo.Placement()
-	}
+	plDone := clear || bo == nil
 	// The dependencies are collected only when some mapping needs a job:
 	// most bo_vas of a CS's list have nothing to rewrite.
 	var deps []*fence.Fence
@@ -290,7 +289,13 @@ func (v *VM) boUpdateLocked(b *bova.BoVA, clear bool, origin Origin, extra []*fe
 		case clear:
 		case m.Flags&uapi.AMDGPU_VM_PAGE_PRT != 0:
 			w.prt = true
-		case pl.Valid():
+		default:
+			if !plDone {
+				pl, plDone = bo.Placement(), true
+			}
+			if !pl.Valid() {
+				break
+			}
 			w.valid, w.placement, w.off = true, pl, m.Offset
 		}
 		if !depsDone {
