@@ -129,16 +129,16 @@ func Submit(env SubmitEnv, p *Parsed) (uint64, error) {
 	if _, err := v.ClearFreed(); err != nil {
 		return 0, err
 	}
-	var ptDeps []*fence.Fence
+	var ptSync syncSet // amdgpu_cs_vm_handling()'s additions to p->sync
 	takePT := func(before, after *fence.Fence) {
 		// In an explicit context only kernel-initiated updates and those
 		// the CS performs itself are waited for (rule E1).
 		if !explicit || after != before {
-			ptDeps = append(ptDeps, after)
+			ptSync.add(after)
 			return
 		}
 		if o, ok := vm.PTOrigin(after); ok && o == vm.OriginKernel {
-			ptDeps = append(ptDeps, after)
+			ptSync.add(after)
 		}
 	}
 	if prt := v.PRT(); prt != nil {
@@ -165,10 +165,11 @@ func Submit(env SubmitEnv, p *Parsed) (uint64, error) {
 		return 0, err
 	}
 	if after := v.LastUpdate(); !explicit || after != beforeVM {
-		ptDeps = append(ptDeps, after)
+		ptSync.add(after)
 	} else if o, ok := vm.PTOrigin(after); ok && o == vm.OriginKernel {
-		ptDeps = append(ptDeps, after)
+		ptSync.add(after)
 	}
+	ptDeps := ptSync.fs
 	mandatory := v.Mandatory()
 
 	// amdgpu_cs_sync_rings()
@@ -176,7 +177,8 @@ func Submit(env SubmitEnv, p *Parsed) (uint64, error) {
 	if prev := leaderEn.PrevFence(); prev != nil {
 		fence.Wait(prev, sim.Forever) // amdgpu_ctx_wait_prev_fence()
 	}
-	var implicitDeps []*fence.Fence
+	var implicitSync syncSet // amdgpu_cs_sync_rings()'s amdgpu_sync_resv() calls
+	var scratch []*fence.Fence
 	for _, o := range e.Objects() {
 		var r *resv.Resv
 		explicitBO := false
@@ -191,15 +193,17 @@ func Submit(env SubmitEnv, p *Parsed) (uint64, error) {
 		}
 		if explicit {
 			// Rule E2: only kernel memory management (KERNEL usage).
-			implicitDeps = append(implicitDeps, r.Fences(resv.KERNEL)...)
+			implicitSync.addAll(r.Fences(resv.KERNEL))
 			continue
 		}
 		mode := vm.SyncNEOwner
 		if explicitBO {
 			mode = vm.SyncExplicit
 		}
-		implicitDeps = v.SyncResv(r, mode, implicitDeps)
+		scratch = v.SyncResv(r, mode, scratch[:0])
+		implicitSync.addAll(scratch)
 	}
+	implicitDeps := implicitSync.fs
 
 	// amdgpu_cs_submit()
 	deps := make([]*fence.Fence, 0, len(p.Deps)+len(ptDeps)+len(mandatory)+len(implicitDeps))
