@@ -27,6 +27,7 @@ func FuzzIoctl(f *testing.F) {
 	f.Add(seed(uapi.DRM_IOCTL_SYNCOBJ_CREATE, uapi.DRM_IOCTL_SYNCOBJ_WAIT))
 	f.Add(seed(uapi.DRM_IOCTL_SYNCOBJ_CREATE, uapi.DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, uapi.DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL))
 	f.Add(seed(uapi.DRM_IOCTL_VERSION, uapi.DRM_IOCTL_GET_CAP, uapi.DRM_IOCTL_AMDGPU_INFO))
+	f.Add(seed(uapi.DRM_IOCTL_AMDGPU_GEM_CREATE, uapi.DRM_IOCTL_PRIME_HANDLE_TO_FD, uapi.DRM_IOCTL_PRIME_FD_TO_HANDLE, uapi.DRM_IOCTL_GEM_CLOSE))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dev, err := amdgpu.New(amdgpu.Config{FailDeadlocks: true, Logf: func(string, ...any) {}})
 		if err != nil {
