@@ -43,8 +43,10 @@ type BO struct {
 	// VM_ALWAYS_VALID BOs) until release individualises it. Atomic: read on
 	// every lock and fence add, written at most twice.
 	r atomic.Pointer[resv.Resv]
-	// preferred and allowed are the domains. Protected by mu.
-	preferred, allowed Domain
+	// domains holds the preferred (high 32 bits) and allowed (low 32
+	// bits) domains. Atomic: read for every BO of every CS; written at
+	// creation and by GEM_OP SET_PLACEMENT (reservation held).
+	domains atomic.Uint64
 	// flags are the AMDGPU_GEM_CREATE_* flags. Atomic: read for every BO
 	// of every CS, changed only by CPU_ACCESS_REQUIRED hints.
 	flags atomic.Uint64
@@ -134,17 +136,14 @@ func (b *BO) SharesResv() bool { return b.Resv() != b.own }
 
 // Domains returns the preferred and allowed domains.
 func (b *BO) Domains() (preferred, allowed Domain) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.preferred, b.allowed
+	d := b.domains.Load()
+	return Domain(d >> 32), Domain(d)
 }
 
 // SetDomains sets the preferred and allowed domains (GEM_OP
 // SET_PLACEMENT). Preconditions: the reservation is held.
 func (b *BO) SetDomains(preferred, allowed Domain) {
-	b.mu.Lock()
-	b.preferred, b.allowed = preferred, allowed
-	b.mu.Unlock()
+	b.domains.Store(uint64(preferred)<<32 | uint64(allowed))
 }
 
 // Flags returns the AMDGPU_GEM_CREATE_* flags.

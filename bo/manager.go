@@ -215,14 +215,15 @@ func (m *Manager) Create(p CreateParams) (*BO, error) {
 	if p.Resv != nil {
 		b.r.Store(p.Resv)
 	}
-	b.preferred = p.Preferred
-	if b.preferred == 0 {
-		b.preferred = p.Domain
+	preferred := p.Preferred
+	if preferred == 0 {
+		preferred = p.Domain
 	}
-	b.allowed = b.preferred
-	if !p.Kernel && p.Flags&uapi.AMDGPU_GEM_CREATE_DISCARDABLE == 0 && b.allowed == VRAM {
-		b.allowed |= GTT
+	allowed := preferred
+	if !p.Kernel && p.Flags&uapi.AMDGPU_GEM_CREATE_DISCARDABLE == 0 && allowed == VRAM {
+		allowed |= GTT
 	}
+	b.SetDomains(preferred, allowed)
 	place := p.Domain
 	if p.Domain&(GWS|OA|GDS) != 0 {
 		place = CPU // validated into GDS/GWS/OA by the CS
@@ -589,7 +590,8 @@ func (m *Manager) Validate(e *ww.Exec, b *BO, domains Domain) error {
 // Preconditions: b's reservation is held in e.
 func (m *Manager) ValidateCS(e *ww.Exec, b *BO) error {
 	b.mu.Lock()
-	cur, pin, pref, allowed := b.mem, b.pin, b.preferred, b.allowed
+	cur, pin := b.mem, b.pin
+	pref, allowed := b.Domains()
 	b.mu.Unlock()
 	if pin > 0 {
 		return nil
