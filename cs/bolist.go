@@ -7,6 +7,7 @@ import (
 
 	"github.com/vmemu/vmemu/bo"
 	"github.com/vmemu/vmemu/errno"
+	"github.com/vmemu/vmemu/internal/slicepool"
 	"github.com/vmemu/vmemu/uapi"
 	"github.com/vmemu/vmemu/usermem"
 )
@@ -44,12 +45,20 @@ func CopyInBOListEntries(io usermem.IO, in uapi.BOListIn) ([]uapi.BOListEntry, e
 	}
 	addr := in.BOInfoPtr.Addr()
 	if in.BOInfoSize == uapi.SizeOfBOListEntry {
-		buf := make([]byte, int(in.BONumber)*uapi.SizeOfBOListEntry)
-		if err := io.CopyIn(addr, buf); err != nil {
-			return nil, errno.EFAULT
-		}
-		for i := range out {
-			out[i].UnmarshalBytes(buf[i*uapi.SizeOfBOListEntry:])
+		// One copy in the kernel; here in 4 KiB pieces through a stack
+		// buffer (a fault anywhere is EFAULT either way).
+		var buf [4096]byte
+		for i := 0; i < len(out); {
+			k := min(len(out)-i, len(buf)/uapi.SizeOfBOListEntry)
+			b := buf[:k*uapi.SizeOfBOListEntry]
+			if err := io.CopyIn(addr, b); err != nil {
+				return nil, errno.EFAULT
+			}
+			for j := range k {
+				out[i+j].UnmarshalBytes(b[j*uapi.SizeOfBOListEntry:])
+			}
+			i += k
+			addr += uint64(len(b))
 		}
 		return out, nil
 	}
@@ -72,7 +81,7 @@ func CopyInBOListEntries(io usermem.IO, in uapi.BOListIn) ([]uapi.BOListEntry, e
 // priority (stably: the kernel's heap sort may reorder equal priorities,
 // which only changes lock order), and GDS/GWS/OA BOs are remembered.
 func NewBOList(lookup func(handle uint32) *bo.BO, info []uapi.BOListEntry) (*BOList, error) {
-	l := &BOList{refs: 1, Entries: make([]BOListEntry, 0, len(info))}
+	l := &BOList{refs: 1, Entries: entriesPool.Get(len(info))}
 	for _, in := range info {
 		b := lookup(in.BOHandle) // drm_gem_object_lookup(): a reference
 		if b == nil {
@@ -97,8 +106,13 @@ func (l *BOList) drop() {
 	for _, e := range l.Entries {
 		e.BO.Put()
 	}
+	entriesPool.Put(l.Entries)
 	l.Entries = nil
 }
+
+// entriesPool recycles the entry arrays of large BO lists: a CS with an
+// inline BO_HANDLES chunk creates and frees one per submission.
+var entriesPool = slicepool.Pool[BOListEntry]{Min: 64}
 
 // Get takes a reference (amdgpu_bo_list_get()).
 func (l *BOList) Get() {

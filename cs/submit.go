@@ -6,6 +6,7 @@ import (
 	"github.com/vmemu/vmemu/errno"
 	"github.com/vmemu/vmemu/fence"
 	"github.com/vmemu/vmemu/gpu"
+	"github.com/vmemu/vmemu/internal/slicepool"
 	"github.com/vmemu/vmemu/resv"
 	"github.com/vmemu/vmemu/sim"
 	"github.com/vmemu/vmemu/uapi"
@@ -80,26 +81,29 @@ type SubmitEnv struct {
 // on its declared dependencies; its fence is added as BOOKKEEP. Every CS
 // depends on the VM's mandatory fences (rule E4): when one has not
 // signaled, that is a forced wait.
+// listedPool recycles the BO list handed to vm.UpdateBOs: a CS over
+// thousands of BOs would otherwise leave an array of interfaces per
+// submission for the garbage collector to scan.
+var listedPool = slicepool.Pool[vm.BO]{Min: 64}
+
 func Submit(env SubmitEnv, p *Parsed) (uint64, error) {
 	v := env.VM
 	gang := len(p.Jobs)
-	objs := make([]ww.Object, 0, 2+len(p.BOList.Entries))
-	objs = append(objs, v.RootResv())
-	for _, e := range p.BOList.Entries {
-		objs = append(objs, e.BO)
-	}
-	if p.UserFence != nil {
-		objs = append(objs, p.UserFence)
-	}
-
-	// amdgpu_cs_parser_bos(): lock, then validate.
-	e := ww.NewExec(ww.Interruptible|ww.IgnoreDuplicates, len(objs))
+	// amdgpu_cs_parser_bos(): lock the VM root, the listed BOs and the
+	// user fence BO, then validate.
+	e := ww.NewExec(ww.Interruptible|ww.IgnoreDuplicates, 2+len(p.BOList.Entries))
 	defer e.Fini()
 	err := e.Run(func(e *ww.Exec) error {
-		for _, o := range objs {
-			if err := e.Prepare(o, 1+gang); err != nil {
+		if err := e.Prepare(v.RootResv(), 1+gang); err != nil {
+			return err
+		}
+		for _, en := range p.BOList.Entries {
+			if err := e.Prepare(en.BO, 1+gang); err != nil {
 				return err
 			}
+		}
+		if p.UserFence != nil {
+			return e.Prepare(p.UserFence, 1+gang)
 		}
 		return nil
 	})
@@ -148,13 +152,15 @@ func Submit(env SubmitEnv, p *Parsed) (uint64, error) {
 		}
 		takePT(before, prt.LastPTUpdate())
 	}
-	listed := make([]vm.BO, len(p.BOList.Entries))
-	for i, en := range p.BOList.Entries {
-		listed[i] = bo.VMBO{B: en.BO}
+	listed := listedPool.Get(len(p.BOList.Entries))
+	for _, en := range p.BOList.Entries {
+		listed = append(listed, bo.VMBO{B: en.BO})
 	}
-	if err := v.UpdateBOs(listed, func(_ *bova.BoVA, before, after *fence.Fence) {
+	err = v.UpdateBOs(listed, func(_ *bova.BoVA, before, after *fence.Fence) {
 		takePT(before, after)
-	}); err != nil {
+	})
+	listedPool.Put(listed)
+	if err != nil {
 		return 0, err
 	}
 	beforeVM := v.LastUpdate()

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/vmemu/vmemu/errno"
+	"github.com/vmemu/vmemu/internal/slicepool"
 )
 
 // Object is anything Exec can lock: a reservation object or a BO, through
@@ -107,8 +108,12 @@ func NewExecClass(c *Class, flags Flags, nr int) *Exec {
 	if nr <= 0 {
 		nr = 16
 	}
-	return &Exec{flags: flags, class: c, objects: make([]Object, 0, nr)}
+	return &Exec{flags: flags, class: c, objects: objectsPool.Get(nr)}
 }
+
+// objectsPool recycles the lock lists of large transactions (a CS over
+// thousands of BOs): Fini empties a list and returns it.
+var objectsPool = slicepool.Pool[Object]{Min: 64}
 
 // SetCancel sets the channel that interrupts sleeping locks when the Exec
 // has the Interruptible flag. Call it before Begin.
@@ -295,6 +300,8 @@ func (e *Exec) Fini() {
 	}
 	e.started = false
 	e.firstPass = false
+	objectsPool.Put(e.objects)
+	e.objects = nil
 }
 
 func (e *Exec) mustBeStarted() {
