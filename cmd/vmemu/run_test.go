@@ -151,6 +151,10 @@ func TestBadFlags(t *testing.T) {
 		{"run", "--policy", "implicit", "--compare-policies", "x.vmemu"},
 		{"demo", "--bogus"},
 		{"demo", "extra"},
+		{"bench", "--rounds", "0"},
+		{"bench", "--only", "("},
+		{"bench", "--only", "no-such-case"},
+		{"bench", "extra"},
 	} {
 		_, stderr, err := runArgs(args...)
 		if exitCode(err) != 2 {
@@ -223,5 +227,48 @@ func TestJSONOutput(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(out), &v); err != nil || v.Policy != "explicit" || v.Stats.ForcedWaits != 1 {
 		t.Errorf("json %v %+v:\n%s", err, v, out)
+	}
+}
+
+// TestBench runs one small case as text and as JSON. It checks the report's
+// shape and arithmetic, not the figures: timing is for benchmarks, never
+// asserted in a test.
+func TestBench(t *testing.T) {
+	const only = "^cs-bo-list/n=100/explicit$"
+	out, _, err := runArgs("bench", "--rounds", "1", "--only", only)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "cs-bo-list/n=100/explicit") || !strings.Contains(out, "3.0×") {
+		t.Errorf("text report:\n%s", out)
+	}
+	out, _, err = runArgs("bench", "--rounds", "1", "--json", "--only", only)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rs []struct {
+		Name     string  `json:"name"`
+		Subject  float64 `json:"subject_ns"`
+		Baseline float64 `json:"baseline_ns"`
+		Ratio    float64 `json:"ratio"`
+		Target   float64 `json:"target"`
+		Met      bool    `json:"met"`
+	}
+	if err := json.Unmarshal([]byte(out), &rs); err != nil {
+		t.Fatalf("JSON report: %v\n%s", err, out)
+	}
+	if len(rs) != 1 || rs[0].Name != "cs-bo-list/n=100/explicit" || rs[0].Target != 3 {
+		t.Fatalf("JSON report: %+v", rs)
+	}
+	r := rs[0]
+	if r.Subject <= 0 || r.Baseline <= 0 {
+		t.Fatalf("no measurement: %+v", r)
+	}
+	// With one round the ratio is the round's own ratio.
+	if want := r.Subject / r.Baseline; r.Ratio < want*0.999 || r.Ratio > want*1.001 {
+		t.Errorf("ratio %.3f, want subject/baseline %.3f", r.Ratio, want)
+	}
+	if r.Met != (r.Ratio <= r.Target) {
+		t.Errorf("met = %v for ratio %.2f and target %.1f", r.Met, r.Ratio, r.Target)
 	}
 }

@@ -5,11 +5,11 @@ import (
 	"testing"
 
 	"github.com/vmemu/vmemu/amdgpu"
+	"github.com/vmemu/vmemu/bench"
 	"github.com/vmemu/vmemu/bo"
 	"github.com/vmemu/vmemu/check"
 	"github.com/vmemu/vmemu/client"
 	"github.com/vmemu/vmemu/pkt"
-	"github.com/vmemu/vmemu/resv"
 	"github.com/vmemu/vmemu/uapi"
 )
 
@@ -129,80 +129,13 @@ func BenchmarkFrameChecker(b *testing.B) {
 
 // BenchmarkCSBOList is issue 5's figure: one CS ioctl with a BO list of n
 // BOs under the implicit and the explicit policy, and a baseline doing only
-// the same handle look-ups and reservation-object fence adds.
+// the same handle look-ups and reservation-object fence adds (package
+// bench; `vmemu bench` runs the same workloads).
 func BenchmarkCSBOList(b *testing.B) {
 	for _, n := range []int{1, 100, 1000, 10000} {
-		for _, explicit := range []bool{false, true} {
-			pol := "implicit"
-			if explicit {
-				pol = "explicit"
-			}
-			b.Run(fmt.Sprintf("n=%d/%s", n, pol), func(b *testing.B) {
-				dev, err := amdgpu.New(amdgpu.Config{FailDeadlocks: true})
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer dev.Close()
-				c, _ := client.New(dev)
-				ctx, _ := c.CreateContext(explicit)
-				list := make([]uint32, n)
-				for i := range list {
-					list[i], _ = c.CreateBO(4096, gtt, 0)
-				}
-				var p pkt.PM4
-				p.Gfx = pkt.GFX11
-				p.Nop(4)
-				dw := p.Dwords()
-				ib, _ := c.CreateBO(4096, gtt, 0)
-				c.WriteIB(ib, 0, dw)
-				flags := uint32(0)
-				if explicit {
-					flags = uapi.AMDGPU_VM_PAGE_READABLE | uapi.AMDGPU_VM_EXPLICIT_SYNC
-				}
-				c.Map(ib, ibVA, 4096, flags)
-				list = append(list, ib)
-				s := client.Submission{Ctx: ctx, BOs: list,
-					IBs: []client.IBRef{{VA: ibVA, Dwords: uint32(len(dw)), IP: uapi.AMDGPU_HW_IP_GFX}}}
-				b.ResetTimer()
-				for i := 0; b.Loop(); i++ {
-					if _, err := c.Submit(s); err != nil {
-						b.Fatal(err)
-					}
-					if i%16 == 15 {
-						b.StopTimer()
-						dev.Clock().RunAll() // keep the fence lists short
-						b.StartTimer()
-					}
-				}
-				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*(n+1)), "ns/BO")
-			})
-		}
-		b.Run(fmt.Sprintf("n=%d/baseline", n), func(b *testing.B) {
-			dev, _ := amdgpu.New(amdgpu.Config{})
-			defer dev.Close()
-			c, _ := client.New(dev)
-			hs := make([]uint32, n+1)
-			for i := range hs {
-				hs[i], _ = c.CreateBO(4096, gtt, 0)
-			}
-			d := dev.Domain()
-			ctx := d.ContextAlloc(1)
-			b.ResetTimer()
-			for i := 0; b.Loop(); i++ {
-				f := d.New(ctx, uint64(i+1))
-				for _, h := range hs {
-					o := c.F.LookupBO(h)
-					r := o.Resv()
-					r.Lock(nil)
-					r.ReserveFences(1)
-					r.AddFence(f, resv.WRITE)
-					r.Unlock()
-					o.Put()
-				}
-				f.Signal()
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*(n+1)), "ns/BO")
-		})
+		b.Run(fmt.Sprintf("n=%d/implicit", n), bench.CSBOList(n, false))
+		b.Run(fmt.Sprintf("n=%d/explicit", n), bench.CSBOList(n, true))
+		b.Run(fmt.Sprintf("n=%d/baseline", n), bench.CSBOListBaseline(n))
 	}
 }
 
