@@ -3,12 +3,12 @@ package hostfd
 import (
 	"fmt"
 	"os"
-	"strconv"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-	"go.uber.org/goleak"
+
+	"github.com/vmemu/vmemu/internal/leakcheck"
 )
 
 // childEnv makes the test binary run childMain instead of the tests: it is
@@ -22,59 +22,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) == "1" {
 		os.Exit(childMain())
 	}
-	// Open the runtime's netpoll descriptors (epoll, its eventfd) now, so
-	// that their first use by a test does not look like a leak.
-	if r, w, err := os.Pipe(); err == nil {
-		r.Close()
-		w.Close()
-	}
-	before, err := openFDs()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "list descriptors:", err)
-		os.Exit(2)
-	}
-	code := m.Run()
-	if code == 0 {
-		after, err := openFDs()
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "list descriptors:", err)
-			os.Exit(2)
-		}
-		for fd, link := range after {
-			if _, ok := before[fd]; !ok {
-				fmt.Fprintf(os.Stderr, "leaked descriptor %d: %s\n", fd, link)
-				code = 1
-			}
-		}
-	}
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-// openFDs lists this process's open descriptors and what they link to.
-func openFDs() (map[int]string, error) {
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		return nil, err
-	}
-	fds := make(map[int]string, len(ents))
-	for _, ent := range ents {
-		fd, err := strconv.Atoi(ent.Name())
-		if err != nil {
-			continue
-		}
-		link, err := os.Readlink("/proc/self/fd/" + ent.Name())
-		if err != nil {
-			continue // the directory's own descriptor, closed by now
-		}
-		fds[fd] = link
-	}
-	return fds, nil
+	os.Exit(leakcheck.Run(m, nil))
 }
 
 // childMain is the child process of TestSCMRightsToChildProcess. It receives
