@@ -13,6 +13,7 @@ import (
 	"github.com/vmemu/vmemu/resv"
 	"github.com/vmemu/vmemu/sim"
 	"github.com/vmemu/vmemu/uapi"
+	"github.com/vmemu/vmemu/vm"
 	"github.com/vmemu/vmemu/ww"
 )
 
@@ -455,11 +456,30 @@ func (f *File) gemOp(s *dispatch.State) error {
 		b.SetDomains(pref, allowed)
 		return nil
 	case uapi.AMDGPU_GEM_OP_GET_MAPPING_INFO:
+		// amdgpu_gem_list_mappings(): every mapping is counted; the
+		// entries are copied only when they all fit (0 < count ≤
+		// num_entries); num_entries returns the count. A copy fault is
+		// EFAULT here (the kernel returns copy_to_user()'s byte count).
 		if uint64(a.NumEntries) > 0x7fffffff/uapi.SizeOfGemVMEntry {
 			return errno.EINVAL
 		}
+		ms, ok := f.vm.MappingInfo(bo.VMBO{B: b})
 		unlock()
-		a.NumEntries = 0 // no mappings without a VM model
+		if !ok {
+			return errno.ENOENT
+		}
+		if len(ms) > 0 && len(ms) <= int(a.NumEntries) {
+			buf := make([]byte, len(ms)*uapi.SizeOfGemVMEntry)
+			for i, m := range ms {
+				e := uapi.GemVMEntry{Addr: m.Start * vm.GPUPageSize,
+					Size: (m.Last - m.Start + 1) * vm.GPUPageSize, Offset: m.Offset, Flags: uint64(m.Flags)}
+				e.MarshalBytes(buf[i*uapi.SizeOfGemVMEntry:])
+			}
+			if err := s.IO.CopyOut(a.ValueP64().Addr(), buf); err != nil {
+				return errno.EFAULT
+			}
+		}
+		a.NumEntries = uint32(len(ms))
 		a.MarshalBytes(s.Buf)
 		return nil
 	}

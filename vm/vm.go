@@ -589,3 +589,23 @@ func (v *VM) MappedNow(va uint64) (mapped, known bool) {
 	defer v.mu.Unlock()
 	return v.va.lookup(va/GPUPageSize) != nil, true
 }
+
+// MappingInfo mirrors amdgpu_gem_list_mappings() (AMDGPU_GEM_OP
+// GET_MAPPING_INFO): bo's mappings in this VM, the bo_va's valid list
+// then its invalid list, in list order. ok is false when bo has no bo_va
+// here (the kernel answers ENOENT since the 2026 NULL-bo_va fix).
+func (v *VM) MappingInfo(bo BO) (ms []bova.Mapping, ok bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	b := v.bovas[bo]
+	if b == nil {
+		return nil, false
+	}
+	for _, l := range []*bova.List{b.Valids(), b.Invalids()} {
+		l.Each(func(m *bova.Mapping) bool {
+			ms = append(ms, bova.Mapping{Start: m.Start, Last: m.Last, Offset: m.Offset, Flags: m.Flags})
+			return true
+		})
+	}
+	return ms, true
+}
