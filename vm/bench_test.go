@@ -93,7 +93,7 @@ func BenchmarkVASpaceMapUnmap(b *testing.B) {
 // benchBaseline inserts and deletes at the same keys in an ordered map
 // (github.com/google/btree, same degree) of n entries.
 func benchBaseline(b *testing.B, n int) {
-	t := btree.NewG(btreeDegree, func(a, b uint64) bool { return a < b })
+	t := btree.NewG(32, func(a, b uint64) bool { return a < b })
 	for i := 0; i < n; i++ {
 		t.ReplaceOrInsert(uint64(benchBase+2*i) * GPUPageSize)
 	}

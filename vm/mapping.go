@@ -36,8 +36,13 @@ func (v *VM) verifyParameters(bo BO, saddr, offset, size uint64) error {
 // bo_va's invalids and into the tree, takes a PRT ref if PRT; a per-VM
 // bo_va not yet moved goes to moved.
 func (v *VM) insertMap(b *bova.BoVA, m *bova.Mapping) {
-	b.Invalids().Add(m)
 	v.va.insert(m)
+	v.addMap(b, m)
+}
+
+// addMap is the rest of amdgpu_vm_bo_insert_map() once m is in the tree.
+func (v *VM) addMap(b *bova.BoVA, m *bova.Mapping) {
+	b.Invalids().Add(m)
 	if m.Flags&uapi.AMDGPU_VM_PAGE_PRT != 0 {
 		v.m.prtGet()
 	}
@@ -54,10 +59,13 @@ func (v *VM) boMap(b *bova.BoVA, saddr, offset, size uint64, flags uint32) error
 	}
 	s := saddr / GPUPageSize
 	e := s + (size-1)/GPUPageSize
-	if v.va.firstOverlap(s, e) != nil {
+	// amdgpu_vm_it_iter_first() finding a mapping is EINVAL; the check and
+	// the insertion are one tree descent here.
+	m := &bova.Mapping{Start: s, Last: e, Offset: offset, Flags: flags}
+	if v.va.insertFree(m) != nil {
 		return errno.EINVAL
 	}
-	v.insertMap(b, &bova.Mapping{Start: s, Last: e, Offset: offset, Flags: flags})
+	v.addMap(b, m)
 	return nil
 }
 

@@ -3,7 +3,7 @@ package vm
 import (
 	"fmt"
 
-	"github.com/google/btree"
+	"github.com/vmemu/vmemu/internal/spantree"
 )
 
 // pte is the state of a run of page-table entries [start, last] (GPU
@@ -36,27 +36,16 @@ func (p *pte) at(page uint64) (Placement, uint64) {
 // when a page-table job executes (ptWork.Run), never when an ioctl returns.
 // Runs never overlap. Protected by VM.ptMu.
 type pageTable struct {
-	t     *btree.BTreeG[*pte]
-	probe pte
+	t spantree.Tree[*pte]
+	// hit is clear's scratch list.
+	hit []*pte
 }
 
-func newPageTable() *pageTable {
-	return &pageTable{t: btree.NewG(btreeDegree, func(a, b *pte) bool { return a.start < b.start })}
-}
-
-func (pt *pageTable) floor(page uint64) *pte {
-	pt.probe.start = page
-	var got *pte
-	pt.t.DescendLessOrEqual(&pt.probe, func(p *pte) bool {
-		got = p
-		return false
-	})
-	return got
-}
+func newPageTable() *pageTable { return &pageTable{} }
 
 // lookup returns the run containing page, or nil (invalid PTE).
 func (pt *pageTable) lookup(page uint64) *pte {
-	if p := pt.floor(page); p != nil && p.last >= page {
+	if _, l, p, ok := pt.t.Floor(page); ok && l >= page {
 		return p
 	}
 	return nil
@@ -64,41 +53,48 @@ func (pt *pageTable) lookup(page uint64) *pte {
 
 // clear invalidates [s, l], trimming and splitting runs.
 func (pt *pageTable) clear(s, l uint64) {
-	var hit []*pte
-	if p := pt.floor(s); p != nil && p.last >= s {
-		hit = append(hit, p)
-	}
-	pt.probe.start = s + 1
-	if s+1 != 0 {
-		pt.t.AscendGreaterOrEqual(&pt.probe, func(p *pte) bool {
-			if p.start > l {
-				return false
-			}
+	hit := pt.hit[:0]
+	pt.t.AscendFrom(s, func(start, last uint64, p *pte) bool {
+		if start > l {
+			return false
+		}
+		if last >= s {
 			hit = append(hit, p)
-			return true
-		})
-	}
+		}
+		return true
+	})
 	for _, p := range hit {
-		pt.t.Delete(p)
+		pt.t.Delete(p.start, nil)
 		if p.start < s {
 			before := *p
 			before.last = s - 1
-			pt.t.ReplaceOrInsert(&before)
+			pt.insert(&before)
 		}
 		if p.last > l {
 			after := *p
 			after.start = l + 1
 			after.off = p.off + (l+1-p.start)*GPUPageSize
-			pt.t.ReplaceOrInsert(&after)
+			pt.insert(&after)
 		}
+	}
+	clear(hit)
+	pt.hit = hit[:0]
+}
+
+// insert adds run p, which overlaps no run.
+func (pt *pageTable) insert(p *pte) {
+	if old, ok := pt.t.Insert(p.start, p.last, p); !ok {
+		panic(fmt.Sprintf("vm: PTE run [%#x, %#x] over [%#x, %#x]", p.start, p.last, old.start, old.last))
 	}
 }
 
 // set writes run v over [v.start, v.last].
 func (pt *pageTable) set(v pte) {
 	pt.clear(v.start, v.last)
-	pt.t.ReplaceOrInsert(&v)
+	pt.insert(&v)
 }
 
 // each calls fn for every run in order.
-func (pt *pageTable) each(fn func(*pte) bool) { pt.t.Ascend(btree.ItemIteratorG[*pte](fn)) }
+func (pt *pageTable) each(fn func(*pte) bool) {
+	pt.t.Ascend(func(_, _ uint64, p *pte) bool { return fn(p) })
+}

@@ -3,63 +3,37 @@ package vm
 import (
 	"fmt"
 
-	"github.com/google/btree"
-
 	"github.com/vmemu/vmemu/bova"
+	"github.com/vmemu/vmemu/internal/spantree"
 )
 
 // vaMap is vm->va, the interval tree of mappings keyed by [Start, Last] in
-// GPU pages. Mappings never overlap (amdgpu_vm_bo_map() refuses), so a
-// B-tree ordered by Start answers every interval query in O(log n): the
-// only mapping that can contain page p is the one with the greatest
-// Start ≤ p.
+// GPU pages. Mappings never overlap (amdgpu_vm_bo_map() refuses), so a map
+// of disjoint spans ordered by Start answers every interval query in
+// O(log n): the only mapping that can contain page p is the one with the
+// greatest Start ≤ p. The spans live in a spantree.Tree, which checks a new
+// mapping against both neighbours in the descent that inserts it and keeps
+// Start and Last beside the pointer, so searches compare without
+// dereferencing mappings (a cache miss each at 10^6 mappings).
 //
 // Preconditions for every method: the VM's mutex is held.
 type vaMap struct {
-	t *btree.BTreeG[vaItem]
+	t spantree.Tree[*bova.Mapping]
 }
 
-// vaItem keeps the key beside the pointer, so that searches compare
-// without dereferencing mappings (a cache miss each at 10^6 mappings).
-type vaItem struct {
-	start uint64
-	m     *bova.Mapping
-}
-
-func lessItem(a, b vaItem) bool { return a.start < b.start }
-
-// btreeDegree is the B-tree degree; 32 keeps nodes about 512 bytes of
-// pointers, a good fit for 10^3..10^6 items.
-const btreeDegree = 32
-
-func newVAMap() *vaMap {
-	return &vaMap{t: btree.NewG(btreeDegree, lessItem)}
-}
+func newVAMap() *vaMap { return &vaMap{} }
 
 func (v *vaMap) Len() int { return v.t.Len() }
 
 // floor returns the mapping with the greatest Start ≤ page, or nil.
 func (v *vaMap) floor(page uint64) *bova.Mapping {
-	var got *bova.Mapping
-	v.t.DescendLessOrEqual(vaItem{start: page}, func(it vaItem) bool {
-		got = it.m
-		return false
-	})
-	return got
+	_, _, m, _ := v.t.Floor(page)
+	return m
 }
 
 // lookup returns the mapping containing page (amdgpu_vm_bo_lookup_mapping()).
 func (v *vaMap) lookup(page uint64) *bova.Mapping {
-	if m := v.floor(page); m != nil && m.Last >= page {
-		return m
-	}
-	return nil
-}
-
-// firstOverlap returns a mapping overlapping [s, l], or nil
-// (amdgpu_vm_it_iter_first() != NULL).
-func (v *vaMap) firstOverlap(s, l uint64) *bova.Mapping {
-	if m := v.floor(l); m != nil && m.Last >= s {
+	if _, l, m, ok := v.t.Floor(page); ok && l >= page {
 		return m
 	}
 	return nil
@@ -67,34 +41,44 @@ func (v *vaMap) firstOverlap(s, l uint64) *bova.Mapping {
 
 // overlapping appends every mapping overlapping [s, l] in address order.
 func (v *vaMap) overlapping(s, l uint64, out []*bova.Mapping) []*bova.Mapping {
-	if m := v.floor(s); m != nil && m.Last >= s {
-		out = append(out, m)
-	}
-	if s == l || s+1 == 0 {
-		return out
-	}
-	v.t.AscendGreaterOrEqual(vaItem{start: s + 1}, func(it vaItem) bool {
-		if it.start > l {
+	v.t.AscendFrom(s, func(start, last uint64, m *bova.Mapping) bool {
+		if start > l {
 			return false
 		}
-		out = append(out, it.m)
+		if last >= s {
+			out = append(out, m)
+		}
 		return true
 	})
 	return out
+}
+
+// insertFree adds m if it overlaps no mapping, and otherwise returns a
+// mapping it overlaps, leaving the tree unchanged: amdgpu_vm_bo_map()'s
+// amdgpu_vm_it_iter_first() check and amdgpu_vm_it_insert() in one
+// descent.
+func (v *vaMap) insertFree(m *bova.Mapping) *bova.Mapping {
+	if old, ok := v.t.Insert(m.Start, m.Last, m); !ok {
+		if old == nil {
+			panic(fmt.Sprintf("vm: insert of the empty mapping %v", m))
+		}
+		return old
+	}
+	return nil
 }
 
 // insert adds m (amdgpu_vm_it_insert()).
 //
 // Preconditions: m overlaps no mapping of the tree.
 func (v *vaMap) insert(m *bova.Mapping) {
-	if old, ok := v.t.ReplaceOrInsert(vaItem{m.Start, m}); ok {
-		panic(fmt.Sprintf("vm: insert %v over %v", m, old.m))
+	if old := v.insertFree(m); old != nil {
+		panic(fmt.Sprintf("vm: insert %v over %v", m, old))
 	}
 }
 
 // remove deletes m (amdgpu_vm_it_remove()).
 func (v *vaMap) remove(m *bova.Mapping) {
-	if got, ok := v.t.Delete(vaItem{start: m.Start}); !ok || got.m != m {
+	if got, ok := v.t.Delete(m.Start, nil); !ok || got != m {
 		panic(fmt.Sprintf("vm: remove of %v not in the tree", m))
 	}
 }
@@ -102,39 +86,30 @@ func (v *vaMap) remove(m *bova.Mapping) {
 // removeStart deletes and returns the mapping starting at page if keep
 // accepts it; otherwise the tree is unchanged.
 func (v *vaMap) removeStart(page uint64, keep func(*bova.Mapping) bool) *bova.Mapping {
-	it, ok := v.t.Delete(vaItem{start: page})
-	if !ok {
-		return nil
-	}
-	if !keep(it.m) {
-		v.t.ReplaceOrInsert(it) // rare: another bo_va's mapping
-		return nil
-	}
-	return it.m
+	m, _ := v.t.Delete(page, keep)
+	return m
 }
 
 // each calls fn for every mapping in address order until it returns false.
 func (v *vaMap) each(fn func(*bova.Mapping) bool) {
-	v.t.Ascend(func(it vaItem) bool { return fn(it.m) })
+	v.t.Ascend(func(_, _ uint64, m *bova.Mapping) bool { return fn(m) })
 }
 
-// check verifies order and non-overlap (spec §2.13.5).
+// check verifies the tree's own invariants, then that every span is its
+// mapping's [Start, Last] and every mapping is in a valid or invalid list
+// (spec §2.13.5).
 func (v *vaMap) check() error {
-	var prev *bova.Mapping
+	if err := v.t.Check(); err != nil {
+		return err
+	}
 	var err error
-	v.t.Ascend(func(it vaItem) bool {
-		m := it.m
+	v.t.Ascend(func(start, last uint64, m *bova.Mapping) bool {
 		switch {
-		case it.start != m.Start:
-			err = fmt.Errorf("mapping %v keyed at %#x", m, it.start)
-		case m.Last < m.Start:
-			err = fmt.Errorf("mapping %v ends before it starts", m)
-		case prev != nil && prev.Last >= m.Start:
-			err = fmt.Errorf("mappings %v and %v overlap", prev, m)
+		case start != m.Start || last != m.Last:
+			err = fmt.Errorf("mapping %v keyed at [%#x, %#x]", m, start, last)
 		case m.Where() != bova.WhereInvalid && m.Where() != bova.WhereValid:
 			err = fmt.Errorf("mapping %v in the tree is %v", m, m.Where())
 		}
-		prev = m
 		return err == nil
 	})
 	return err
