@@ -103,8 +103,14 @@ func (ctx *AcquireCtx) Init(c *Class) {
 	}
 	ctx.class = c
 	ctx.stamp = c.stamp.Add(1)
-	ctx.acquired.Store(0)
-	ctx.wounded.Store(false)
+	// Loads first: a reused context is almost always clean already, and
+	// a load costs less than an atomic store.
+	if ctx.acquired.Load() != 0 {
+		ctx.acquired.Store(0)
+	}
+	if ctx.wounded.Load() {
+		ctx.wounded.Store(false)
+	}
 	if ctx.wake == nil {
 		ctx.wake = make(chan struct{}, 1)
 	}

@@ -20,20 +20,30 @@ type Mutex struct {
 	// ReservationClass.
 	class *Class
 
-	// mu is the kernel's wait_lock: it serialises lock, unlock and the
+	// state is the kernel's mutex owner word reduced to its flags:
+	// stateLocked while held, stateWaiters while the wait list is not
+	// empty. An uncontended Lock or Unlock is one compare-and-swap on it
+	// without mu, as __mutex_trylock_fast() and __mutex_unlock_fast() are;
+	// every other change happens with mu held.
+	state atomic.Uint32
+	// ctx is the context holding the Mutex, nil when unlocked or taken
+	// without a context (ww->ctx). The holder writes it; others read it
+	// with mu held, when deciding wounds and deaths.
+	ctx atomic.Pointer[AcquireCtx]
+	// mu is the kernel's wait_lock: it serialises the slow paths and the
 	// wait list. No other lock is taken while mu is held.
 	mu sync.Mutex
-	// locked is whether the Mutex is held. Written with mu held; read
-	// without it by IsLocked (lockdep-style assertions on hot paths).
-	locked atomic.Bool
-	// ctx is the context holding the Mutex, nil when unlocked or taken
-	// without a context. Protected by mu.
-	ctx *AcquireCtx
 	// waiters is the wait list: waiters with a context in stamp order,
 	// oldest first, waiters without one interspersed in FIFO order.
 	// Protected by mu.
 	waiters []*waiter
 }
+
+// Bits of Mutex.state (MUTEX_FLAG_WAITERS and the owner being set).
+const (
+	stateLocked  uint32 = 1
+	stateWaiters uint32 = 2
+)
 
 // testWaitHook, when set by a test, runs each time a lock goes to sleep on
 // m, queued on its wait list. Tests use it to order goroutines without
@@ -116,35 +126,85 @@ func (m *Mutex) tryLock(ctx *AcquireCtx, victim bool) bool {
 	if lockdepEnabled && ctx != nil {
 		ctx.dbg.checkLock(ctx, m, false, victim)
 	}
-	m.mu.Lock()
-	if m.locked.Load() {
-		m.mu.Unlock()
-		return false
+	resetWound(ctx)
+	if m.state.CompareAndSwap(0, stateLocked) {
+		m.acquiredFast(ctx)
+		return true
 	}
-	if ctx != nil && ctx.acquired.Load() == 0 {
+	m.mu.Lock()
+	ok := m.tryAcquireLocked()
+	if ok {
+		m.acquire(ctx)
+	}
+	m.mu.Unlock()
+	return ok
+}
+
+// resetWound clears a wound left from before a back-off: nobody can wound
+// a context that holds nothing. Only ctx's goroutine calls it.
+func resetWound(ctx *AcquireCtx) {
+	if ctx != nil && ctx.acquired.Load() == 0 && ctx.wounded.Load() {
 		ctx.wounded.Store(false)
 	}
-	m.acquire(ctx)
-	m.mu.Unlock()
-	return true
+}
+
+// tryAcquireLocked sets stateLocked if m is free, keeping stateWaiters,
+// and reports whether it did.
+//
+// Preconditions: m.mu held.
+func (m *Mutex) tryAcquireLocked() bool {
+	for s := m.state.Load(); s&stateLocked == 0; s = m.state.Load() {
+		if m.state.CompareAndSwap(s, s|stateLocked) {
+			return true
+		}
+	}
+	return false
+}
+
+// acquiredFast completes a fast-path acquisition: it mirrors
+// ww_mutex_set_context_fastpath(). A waiter that queued between the
+// compare-and-swap and the context store saw no context on m, so it could
+// neither wound nor die because of ctx: with waiters present, run the
+// waiter checks now, under mu, as the kernel does after its smp_mb().
+func (m *Mutex) acquiredFast(ctx *AcquireCtx) {
+	m.ctx.Store(ctx)
+	if ctx == nil {
+		return
+	}
+	ctx.acquired.Add(1)
+	if lockdepEnabled {
+		ctx.dbg.contending = nil
+	}
+	if m.state.Load()&stateWaiters != 0 {
+		m.mu.Lock()
+		if len(m.waiters) > 0 {
+			m.checkWaiters(ctx)
+		}
+		m.mu.Unlock()
+	}
 }
 
 // Unlock unlocks m and wakes the first waiter. It mirrors ww_mutex_unlock().
 // It panics if m is not locked.
+//
+// Without waiters it is one compare-and-swap (__mutex_unlock_fast());
+// otherwise the flag is cleared and the first waiter woken under mu.
 func (m *Mutex) Unlock() {
-	m.mu.Lock()
-	if !m.locked.Load() {
-		m.mu.Unlock()
+	if m.state.Load()&stateLocked == 0 {
 		panic("ww: Unlock of unlocked Mutex")
 	}
-	if ctx := m.ctx; ctx != nil {
+	if ctx := m.ctx.Load(); ctx != nil {
 		if lockdepEnabled {
 			ctx.dbg.checkUnlock(ctx, m)
 		}
 		ctx.acquired.Add(-1)
-		m.ctx = nil
+		m.ctx.Store(nil)
 	}
-	m.locked.Store(false)
+	if m.state.CompareAndSwap(stateLocked, 0) {
+		return
+	}
+	m.mu.Lock()
+	m.state.And(^stateLocked)
 	if len(m.waiters) > 0 {
 		m.waiters[0].wakeUp()
 	}
@@ -153,16 +213,12 @@ func (m *Mutex) Unlock() {
 
 // IsLocked reports whether m is held, as ww_mutex_is_locked() does. The
 // answer may be stale by the time the caller looks at it.
-func (m *Mutex) IsLocked() bool { return m.locked.Load() }
+func (m *Mutex) IsLocked() bool { return m.state.Load()&stateLocked != 0 }
 
 // Owner returns the context holding m, or nil when m is unlocked or was
 // taken without a context. It mirrors dma_resv_locking_ctx(). The answer
 // is stable only when the caller's own context is the owner.
-func (m *Mutex) Owner() *AcquireCtx {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.ctx
-}
+func (m *Mutex) Owner() *AcquireCtx { return m.ctx.Load() }
 
 // lock is __ww_mutex_lock(): take m at once if free, else queue on the wait
 // list and sleep until m is free, ctx must back off, or cancel fires.
@@ -171,22 +227,34 @@ func (m *Mutex) lock(ctx *AcquireCtx, cancel <-chan struct{}, slow, victim bool)
 	if lockdepEnabled && ctx != nil {
 		ctx.dbg.checkLock(ctx, m, slow, victim)
 	}
-	m.mu.Lock()
-	if ctx != nil {
-		if m.locked.Load() && m.ctx == ctx {
-			m.mu.Unlock()
-			return errno.EALREADY
-		}
-		// Reset the wound after a back-off: nobody can wound a context
-		// that holds nothing.
-		if ctx.acquired.Load() == 0 {
-			ctx.wounded.Store(false)
-		}
-	}
-	if !m.locked.Load() {
-		m.acquire(ctx)
-		m.mu.Unlock()
+	resetWound(ctx)
+	// Fast path: free and nobody waiting (ww_mutex_lock() taking
+	// __mutex_trylock_fast()).
+	if m.state.CompareAndSwap(0, stateLocked) {
+		m.acquiredFast(ctx)
 		return nil
+	}
+	m.mu.Lock()
+	if ctx != nil && m.state.Load()&stateLocked != 0 && m.ctx.Load() == ctx {
+		m.mu.Unlock()
+		return errno.EALREADY
+	}
+	// Take m if free; otherwise raise stateWaiters before looking at the
+	// holder's context, so that a fast-path holder either is seen here or
+	// sees the flag (acquiredFast).
+	for {
+		s := m.state.Load()
+		if s&stateLocked == 0 {
+			if m.state.CompareAndSwap(s, s|stateLocked) {
+				m.acquire(ctx)
+				m.mu.Unlock()
+				return nil
+			}
+			continue
+		}
+		if s&stateWaiters != 0 || m.state.CompareAndSwap(s, s|stateWaiters) {
+			break
+		}
 	}
 
 	w := &waiter{ctx: ctx}
@@ -201,11 +269,14 @@ func (m *Mutex) lock(ctx *AcquireCtx, cancel <-chan struct{}, slow, victim bool)
 		w.wake = make(chan struct{}, 1)
 	}
 	if err := m.addWaiter(w); err != nil {
+		if len(m.waiters) == 0 {
+			m.state.And(^stateWaiters)
+		}
 		m.mu.Unlock()
 		return err
 	}
 	for {
-		if !m.locked.Load() {
+		if m.tryAcquireLocked() {
 			m.removeWaiter(w)
 			m.acquire(ctx)
 			m.mu.Unlock()
@@ -247,13 +318,14 @@ func cancelled(cancel <-chan struct{}) bool {
 	}
 }
 
-// acquire takes the free m for ctx. It mirrors ww_mutex_lock_acquired()
-// followed by __ww_mutex_check_waiters().
+// acquire records ctx as the holder of m, which the caller just locked
+// on the slow path. It mirrors ww_mutex_lock_acquired() followed by
+// __ww_mutex_check_waiters().
 //
-// Preconditions: m.mu held; m unlocked; the caller is not on the wait list.
+// Preconditions: m.mu held; stateLocked set by the caller; the caller is
+// not on the wait list.
 func (m *Mutex) acquire(ctx *AcquireCtx) {
-	m.locked.Store(true)
-	m.ctx = ctx
+	m.ctx.Store(ctx)
 	if ctx == nil {
 		return
 	}
@@ -339,7 +411,7 @@ func (m *Mutex) checkKill(w *waiter, ctx *AcquireCtx) error {
 		}
 		return nil
 	}
-	if hold := m.ctx; hold != nil && ctx.younger(hold) {
+	if hold := m.ctx.Load(); hold != nil && ctx.younger(hold) {
 		return m.kill(ctx)
 	}
 	for _, cur := range m.waiters {
@@ -388,16 +460,20 @@ func (m *Mutex) addWaiter(w *waiter) error {
 	}
 	m.waiters = slices.Insert(m.waiters, pos, w)
 	if !waitDie {
-		m.wound(ctx, m.ctx)
+		m.wound(ctx, m.ctx.Load())
 	}
 	return nil
 }
 
-// removeWaiter takes w off the wait list.
+// removeWaiter takes w off the wait list, and clears stateWaiters when
+// the list is empty.
 //
 // Preconditions: m.mu held; w is on the list.
 func (m *Mutex) removeWaiter(w *waiter) {
 	if i := slices.Index(m.waiters, w); i >= 0 {
 		m.waiters = slices.Delete(m.waiters, i, i+1)
+	}
+	if len(m.waiters) == 0 {
+		m.state.And(^stateWaiters)
 	}
 }
