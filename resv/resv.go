@@ -65,7 +65,7 @@ type Resv struct {
 	// max is the allocated capacity (fobj->max_fences). Protected by mu.
 	max int
 	// reserved counts slots reserved and not yet used under the current
-	// lock. Protected by mu.
+	// lock. Protected by lock: only its holder reads or writes it.
 	reserved int
 	// containerAdds counts container fences added, which the kernel warns
 	// about. Protected by mu.
@@ -85,9 +85,7 @@ func (r *Resv) Lock(ctx *ww.AcquireCtx) error { return r.lock.Lock(ctx) }
 // Unlock unlocks it (dma_resv_unlock()), forgetting unused reservations as
 // CONFIG_DEBUG_MUTEXES kernels do (dma_resv_reset_max_fences()).
 func (r *Resv) Unlock() {
-	r.mu.Lock()
 	r.reserved = 0
-	r.mu.Unlock()
 	r.lock.Unlock()
 }
 
