@@ -2,6 +2,7 @@ package amdgpu
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/vmemu/vmemu/resv"
 	"github.com/vmemu/vmemu/vm"
@@ -31,19 +32,20 @@ type File struct {
 	vm     *vm.VM
 	vmRoot *resv.Resv
 
-	mu sync.Mutex
-	// closed is set by Close. Protected by mu.
-	closed bool
-	// clientName is set by DRM_IOCTL_SET_CLIENT_NAME. Protected by mu.
-	clientName string
-	// mode is the VM's mode under PolicyNoMixing; usedExplicit records any
-	// explicit operation. Protected by mu.
-	mode         vmMode
-	usedExplicit bool
-
+	// closed is set by Close.
+	closed atomic.Bool
+	// mode is the VM's vmMode under PolicyNoMixing, set once from
+	// modeUnset; usedExplicit records any explicit operation. Atomic, as
+	// every GEM_VA and context creation reads them.
+	mode         atomic.Uint32
+	usedExplicit atomic.Bool
 	// ioctls counts ioctls issued on the file; each report names an ioctl
 	// by its sequence number in this stream.
-	ioctls uint64
+	ioctls atomic.Uint64
+
+	mu sync.Mutex
+	// clientName is set by DRM_IOCTL_SET_CLIENT_NAME. Protected by mu.
+	clientName string
 }
 
 func newFile(d *Device) *File {
@@ -73,13 +75,10 @@ func (f *File) Device() *Device { return f.dev }
 // the kernel function it mirrors, (4) conformance tests with the kernel's
 // errnos in order.
 func (f *File) IoctlIO(io usermem.IO, req uint32, arg uint64) error {
-	f.mu.Lock()
-	if f.closed {
-		f.mu.Unlock()
+	if f.closed.Load() {
 		return ErrClosed
 	}
-	f.ioctls++
-	f.mu.Unlock()
+	f.ioctls.Add(1)
 	f.dev.obs.ioctls.Add(1)
 	return ioctlTable.Ioctl(f, f.client, io, req, arg, f.report)
 }
@@ -91,13 +90,9 @@ func (f *File) report(name string, err error) {
 // Close closes the file: its handles go away, as at the last close(2) of a
 // DRM fd (drm_file_free()).
 func (f *File) Close() error {
-	f.mu.Lock()
-	if f.closed {
-		f.mu.Unlock()
+	if !f.closed.CompareAndSwap(false, true) {
 		return ErrClosed
 	}
-	f.closed = true
-	f.mu.Unlock()
 	f.release()
 	f.dev.forget(f)
 	return nil
@@ -113,8 +108,4 @@ func (f *File) release() {
 
 // ioctlSeq returns the sequence number of the ioctl in progress, in the
 // file's ioctl stream (1-based), for reports.
-func (f *File) ioctlSeq() uint64 {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.ioctls
-}
+func (f *File) ioctlSeq() uint64 { return f.ioctls.Load() }

@@ -56,19 +56,20 @@ func (f *File) useMode(explicit bool) error {
 	if explicit {
 		want = modeExplicit
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if explicit {
-		f.usedExplicit = true
+	if explicit && !f.usedExplicit.Load() {
+		f.usedExplicit.Store(true)
 	}
 	if f.dev.cfg.Policy != PolicyNoMixing {
 		return nil
 	}
-	if f.mode == modeUnset {
-		f.mode = want
-		return nil
+	m := vmMode(f.mode.Load())
+	if m == modeUnset {
+		if f.mode.CompareAndSwap(uint32(modeUnset), uint32(want)) {
+			return nil
+		}
+		m = vmMode(f.mode.Load())
 	}
-	if f.mode != want {
+	if m != want {
 		return errno.EINVAL
 	}
 	return nil
@@ -76,12 +77,10 @@ func (f *File) useMode(explicit bool) error {
 
 // explicitFree reports whether frees on this file follow rule E4.
 func (f *File) explicitFree() bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
 	if f.dev.cfg.Policy == PolicyNoMixing {
-		return f.mode == modeExplicit
+		return vmMode(f.mode.Load()) == modeExplicit
 	}
-	return f.usedExplicit
+	return f.usedExplicit.Load()
 }
 
 // vmMemory is the emulated memory as the GPU reaches it through page-table
