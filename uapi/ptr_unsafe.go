@@ -1,16 +1,25 @@
 package uapi
 
-import (
-	"sync/atomic"
-	"unsafe"
+import "unsafe"
+
+// escapeNever is never set and escapeSink never written; see escape.
+var (
+	escapeNever bool
+	escapeSink  unsafe.Pointer
 )
 
-// escapeSink makes the memory behind an address taken here escape to the
-// heap. Go may move a goroutine stack, and an address kept as an integer is
-// not updated when it does; heap memory never moves. Storing the pointer
-// once is what tells the compiler's escape analysis to allocate the
-// caller's object on the heap.
-var escapeSink atomic.Pointer[byte]
+// escape makes the memory behind an address taken here escape to the heap.
+// Go may move a goroutine stack, and an address kept as an integer is not
+// updated when it does; heap memory never moves. A store of p that the
+// compiler's (flow-insensitive) escape analysis sees is what makes it
+// allocate the caller's object on the heap; the store never runs.
+// usermem.Escape is the same for Local addresses (uapi imports nothing of
+// vmemu's, so it keeps its own).
+func escape(p unsafe.Pointer) {
+	if escapeNever {
+		escapeSink = p
+	}
+}
 
 // PtrTo returns the address of *p as a P64, or 0 for a nil p. It is meant for
 // tests and in-process clients that build ioctl arguments pointing into Go
@@ -21,7 +30,7 @@ var escapeSink atomic.Pointer[byte]
 // runtime.KeepAlive) for as long as the address is used; the garbage collector
 // does not trace a P64.
 func PtrTo[T any](p *T) P64 {
-	escapeSink.Store((*byte)(unsafe.Pointer(p)))
+	escape(unsafe.Pointer(p))
 	return P64(uintptr(unsafe.Pointer(p)))
 }
 
@@ -31,6 +40,6 @@ func SliceP64[T any](s []T) P64 {
 	if len(s) == 0 {
 		return 0
 	}
-	escapeSink.Store((*byte)(unsafe.Pointer(unsafe.SliceData(s))))
+	escape(unsafe.Pointer(unsafe.SliceData(s)))
 	return P64(uintptr(unsafe.Pointer(unsafe.SliceData(s))))
 }

@@ -1,9 +1,6 @@
 package usermem
 
-import (
-	"sync/atomic"
-	"unsafe"
-)
+import "unsafe"
 
 // CopyIn implements IO.CopyIn.
 //
@@ -73,12 +70,23 @@ func PtrAddr[T any](p *T) uint64 {
 	return uint64(uintptr(unsafe.Pointer(p)))
 }
 
-// escapeSink: see Escape.
-var escapeSink atomic.Pointer[byte]
+// escapeSink and escapeNever: see Escape. escapeNever is never set, but
+// the compiler cannot know it.
+var (
+	escapeNever bool
+	escapeSink  unsafe.Pointer
+)
 
 // Escape forces the object p points to onto the heap, where it never moves.
 // Go may move a goroutine's stack, and an address held as an integer (a
-// Local user address) is not updated when it does; storing p once is what
-// makes the compiler's escape analysis allocate the caller's object on the
-// heap. Every function that turns a Go pointer into a Local address calls it.
-func Escape(p unsafe.Pointer) { escapeSink.Store((*byte)(p)) }
+// Local user address) is not updated when it does. A store of p that the
+// compiler's escape analysis sees (it is flow-insensitive) is what makes it
+// allocate the caller's object on the heap; the store never runs, so Escape
+// costs one load at run time and writes nothing shared (the runtime's own
+// escapes() helper has the same shape). Every function that turns a Go
+// pointer into a Local address calls it.
+func Escape(p unsafe.Pointer) {
+	if escapeNever {
+		escapeSink = p
+	}
+}
