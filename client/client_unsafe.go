@@ -10,6 +10,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"runtime"
+	"sync"
 	"unsafe"
 
 	"github.com/vmemu/vmemu/amdgpu"
@@ -71,7 +72,12 @@ func (c *Client) GemVA(op VAOp) error {
 	if flags == 0 && (op.Op == uapi.AMDGPU_VA_OP_MAP || op.Op == uapi.AMDGPU_VA_OP_REPLACE) {
 		flags = uapi.AMDGPU_VM_PAGE_READABLE | uapi.AMDGPU_VM_PAGE_WRITEABLE
 	}
-	a := uapi.GemVA{Handle: op.Handle, Operation: op.Op, Flags: flags, VAAddress: op.VA,
+	// The argument must live on the heap (File.Ioctl passes its address
+	// as an integer): reuse one from a pool rather than allocate one per
+	// call, as a C driver reuses its stack.
+	a := gemVAArgs.Get().(*uapi.GemVA)
+	defer gemVAArgs.Put(a)
+	*a = uapi.GemVA{Handle: op.Handle, Operation: op.Op, Flags: flags, VAAddress: op.VA,
 		OffsetInBO: op.Offset, MapSize: op.Size, VMTimelinePoint: op.OutPoint,
 		VMTimelineSyncobjOut: op.OutSync, NumSyncobjHandles: uint32(len(op.InSyncobj))}
 	if len(op.InSyncobj) > 0 {
@@ -79,8 +85,11 @@ func (c *Client) GemVA(op VAOp) error {
 		a.InputFenceSyncobjHandles = uapi.SliceP64(in)
 		defer runtime.KeepAlive(in)
 	}
-	return c.ioctl(uapi.DRM_IOCTL_AMDGPU_GEM_VA, unsafe.Pointer(&a), "GEM_VA")
+	return c.ioctl(uapi.DRM_IOCTL_AMDGPU_GEM_VA, unsafe.Pointer(a), "GEM_VA")
 }
+
+// gemVAArgs recycles GemVA's heap-allocated ioctl arguments.
+var gemVAArgs = sync.Pool{New: func() any { return new(uapi.GemVA) }}
 
 // Map is GemVA with AMDGPU_VA_OP_MAP of a whole BO range.
 func (c *Client) Map(h uint32, va, size uint64, flags uint32) error {
