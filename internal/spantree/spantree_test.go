@@ -160,7 +160,7 @@ func TestOracle(t *testing.T) {
 		space      uint64
 		checkEvery int
 	}{
-		{"dense", 20_000, 300, 1},
+		{"dense", 8_000, 300, 1},
 		{"levels", 60_000, 1 << 20, 97},
 	} {
 		t.Run(c.name, func(t *testing.T) {
