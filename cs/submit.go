@@ -199,7 +199,8 @@ func Submit(env SubmitEnv, p *Parsed) (uint64, error) {
 		}
 		if explicit {
 			// Rule E2: only kernel memory management (KERNEL usage).
-			implicitSync.addAll(r.Fences(resv.KERNEL))
+			scratch = r.FencesLocked(resv.KERNEL, scratch[:0])
+			implicitSync.addAll(scratch)
 			continue
 		}
 		mode := vm.SyncNEOwner

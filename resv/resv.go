@@ -60,9 +60,11 @@ type Resv struct {
 	lock ww.Mutex
 
 	mu sync.Mutex
-	// slots are the fences. Protected by mu; modified only with lock held.
+	// slots are the fences. Written with both the reservation lock and mu
+	// held; either suffices to read them.
 	slots []slot
-	// max is the allocated capacity (fobj->max_fences). Protected by mu.
+	// max is the allocated capacity (fobj->max_fences). Written with both
+	// the reservation lock and mu held; either suffices to read it.
 	max int
 	// reserved counts slots reserved and not yet used under the current
 	// lock. Protected by lock: only its holder reads or writes it.
@@ -106,9 +108,16 @@ func (r *Resv) ReserveFences(n int) error {
 	if n <= 0 {
 		return errno.EINVAL
 	}
+	num := len(r.slots)
+	if r.max != 0 && num+r.reserved+n <= r.max {
+		// Room already: only the count changes, and it belongs to the
+		// lock holder (slots and max change only under the reservation
+		// lock, so they are read here without the leaf lock).
+		r.reserved += n
+		return nil
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	num := len(r.slots)
 	if r.max == 0 {
 		r.max = max(4, 1<<bits.Len(uint(n-1)))
 	} else if num+r.reserved+n > r.max {
@@ -221,6 +230,27 @@ func (r *Resv) EachUnsignaled(u Usage, fn func(f *fence.Fence)) {
 			fn(s.f)
 		}
 	}
+}
+
+// EachUnsignaledLocked is EachUnsignaled for a caller holding the
+// reservation lock, as dma_resv_for_each_fence() runs under
+// dma_resv_lock(): every writer of the slots holds that lock too, so they
+// are read without the internal leaf lock, and fn may call back into the
+// Resv. It panics if the reservation lock is not held.
+func (r *Resv) EachUnsignaledLocked(u Usage, fn func(f *fence.Fence)) {
+	r.assertLocked("EachUnsignaledLocked")
+	for _, s := range r.slots {
+		if s.usage <= u && !s.f.IsSignaled() {
+			fn(s.f)
+		}
+	}
+}
+
+// FencesLocked appends the unsignaled fences with usage ≤ u to out, under
+// the reservation lock the caller holds (see EachUnsignaledLocked).
+func (r *Resv) FencesLocked(u Usage, out []*fence.Fence) []*fence.Fence {
+	r.EachUnsignaledLocked(u, func(f *fence.Fence) { out = append(out, f) })
+	return out
 }
 
 // FencesWithUsage is Fences with each fence's usage.

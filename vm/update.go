@@ -90,8 +90,10 @@ func (v *VM) TestFence(mode SyncMode, f *fence.Fence) bool {
 // SyncResv mirrors amdgpu_sync_resv() with this VM's CS as the owner: the
 // unsignalled fences of r up to READ (6.16+) whose unwrapped contents
 // include one that passes TestFence, appended to out.
+//
+// Preconditions: r's reservation lock is held (dma_resv_for_each_fence()).
 func (v *VM) SyncResv(r *resv.Resv, mode SyncMode, out []*fence.Fence) []*fence.Fence {
-	r.EachUnsignaled(resv.READ, func(f *fence.Fence) {
+	r.EachUnsignaledLocked(resv.READ, func(f *fence.Fence) {
 		if fence.ToChain(f) == nil && fence.ToArray(f) == nil {
 			if v.TestFence(mode, f) {
 				out = append(out, f)
