@@ -34,20 +34,24 @@ type BOList struct {
 // CopyInBOListEntries mirrors amdgpu_bo_create_list_entry_array(): the
 // kernel array is sized for bo_number entries of 8 bytes; a caller stride
 // of 8 is copied in one go, any other stride entry by entry, each entry
-// taking min(stride, 8) bytes and the rest zero.
+// taking min(stride, 8) bytes and the rest zero. The array comes from a
+// pool: give it back with PutBOListEntries once done with it.
 func CopyInBOListEntries(io usermem.IO, in uapi.BOListIn) ([]uapi.BOListEntry, error) {
 	if err := usermem.CheckArray(uint64(in.BONumber), uapi.SizeOfBOListEntry, 0); err != nil {
 		return nil, err
 	}
-	out := make([]uapi.BOListEntry, in.BONumber)
+	out := infoPool.Get(int(in.BONumber))[:in.BONumber]
 	if in.BONumber == 0 {
 		return out, nil
 	}
 	addr := in.BOInfoPtr.Addr()
 	if in.BOInfoSize == uapi.SizeOfBOListEntry {
-		// One copy in the kernel; here in 4 KiB pieces through a stack
-		// buffer (a fault anywhere is EFAULT either way).
-		var buf [4096]byte
+		// One copy in the kernel; here in 4 KiB pieces through a pooled
+		// buffer (a fault anywhere is EFAULT either way). A stack array
+		// would escape through io.CopyIn, an interface call.
+		bp := copyBufPool.Get().(*[4096]byte)
+		defer copyBufPool.Put(bp)
+		buf := bp[:]
 		for i := 0; i < len(out); {
 			k := min(len(out)-i, len(buf)/uapi.SizeOfBOListEntry)
 			b := buf[:k*uapi.SizeOfBOListEntry]
@@ -63,13 +67,13 @@ func CopyInBOListEntries(io usermem.IO, in uapi.BOListIn) ([]uapi.BOListEntry, e
 		return out, nil
 	}
 	n := min(uint64(in.BOInfoSize), uapi.SizeOfBOListEntry)
-	var one [uapi.SizeOfBOListEntry]byte
+	one := make([]byte, uapi.SizeOfBOListEntry)
 	for i := range out {
-		clear(one[:])
+		clear(one)
 		if err := io.CopyIn(addr, one[:n]); err != nil {
 			return nil, errno.EFAULT
 		}
-		out[i].UnmarshalBytes(one[:])
+		out[i].UnmarshalBytes(one)
 		addr += uint64(in.BOInfoSize)
 	}
 	return out, nil
@@ -109,6 +113,17 @@ func (l *BOList) drop() {
 	entriesPool.Put(l.Entries)
 	l.Entries = nil
 }
+
+// PutBOListEntries returns an array from CopyInBOListEntries to its pool.
+func PutBOListEntries(info []uapi.BOListEntry) { infoPool.Put(info) }
+
+// infoPool and copyBufPool recycle CopyInBOListEntries' arrays and copy
+// buffers: a CS with an inline BO_HANDLES chunk copies one list in per
+// submission.
+var (
+	infoPool    = slicepool.Pool[uapi.BOListEntry]{Min: 64}
+	copyBufPool = sync.Pool{New: func() any { return new([4096]byte) }}
+)
 
 // entriesPool recycles the entry arrays of large BO lists: a CS with an
 // inline BO_HANDLES chunk creates and frees one per submission.
@@ -155,6 +170,7 @@ func (t *BOLists) Ioctl(io usermem.IO, in uapi.BOListIn, lookup func(uint32) *bo
 	if err != nil {
 		return 0, err
 	}
+	defer PutBOListEntries(info)
 	switch in.Operation {
 	case uapi.AMDGPU_BO_LIST_OP_CREATE:
 		l, err := NewBOList(lookup, info)

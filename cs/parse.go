@@ -216,6 +216,7 @@ func Parse(env Env, in uapi.CSIn) (*Parsed, error) {
 				return nil, err
 			}
 			l, err := NewBOList(env.LookupBO, info)
+			PutBOListEntries(info)
 			if err != nil {
 				return nil, err
 			}
