@@ -589,10 +589,10 @@ func (m *Manager) Validate(e *ww.Exec, b *BO, domains Domain) error {
 //
 // Preconditions: b's reservation is held in e.
 func (m *Manager) ValidateCS(e *ww.Exec, b *BO) error {
-	b.mu.Lock()
+	// The reservation lock held here serialises every writer of mem and
+	// pin (see BO.mu): no leaf lock needed to read them.
 	cur, pin := b.mem, b.pin
 	pref, allowed := b.Domains()
-	b.mu.Unlock()
 	if pin > 0 {
 		return nil
 	}
