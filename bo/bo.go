@@ -3,6 +3,7 @@ package bo
 import (
 	"container/list"
 	"fmt"
+	"github.com/vmemu/vmemu/bova"
 	"sync"
 	"sync/atomic"
 
@@ -65,6 +66,9 @@ type BO struct {
 	metadata          []byte
 
 	moves, evictions atomic.Uint64
+
+	// vmBases is bo->vm_bo: the BO's bo_vas, one per VM it is opened in.
+	vmBases bova.Bases
 }
 
 // WW implements ww.Object: the BO's reservation lock (bo->base.resv->lock).

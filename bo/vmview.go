@@ -11,6 +11,9 @@ import (
 // can key the VM's bo_va lookups.
 type VMBO struct{ B *BO }
 
+// VMBases implements bova.BasesHolder: the BO's bo_va list.
+func (v VMBO) VMBases() *bova.Bases { return &v.B.vmBases }
+
 // Size implements bova.BO.
 func (v VMBO) Size() uint64 { return v.B.Size() }
 

@@ -160,7 +160,7 @@ func (v *VM) GemVA(args *uapi.GemVA, env *GemVAEnv) error {
 	var b *bova.BoVA
 	switch {
 	case bo != nil:
-		if b = v.bovas[bo]; b == nil {
+		if b = v.lookupLocked(bo); b == nil {
 			return errno.ENOENT
 		}
 	case prt:

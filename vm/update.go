@@ -235,7 +235,7 @@ func (v *VM) UpdateBOs(bos []BO, fn func(b *bova.BoVA, before, after *fence.Fenc
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	for _, bo := range bos {
-		b := v.bovas[bo]
+		b := v.lookupLocked(bo)
 		if b == nil {
 			continue
 		}

@@ -82,7 +82,8 @@ type VM struct {
 	status bova.StatusLists
 	// freed is vm->freed. Protected by mu.
 	freed *bova.List
-	// bovas finds a BO's bo_va in this VM (amdgpu_vm_bo_find()).
+	// bovas holds every bo_va of the VM by BO; lookups go through the BO's
+	// own list when it has one (lookupLocked).
 	// Protected by mu.
 	bovas map[BO]*bova.BoVA
 	// prt is fpriv->prt_va. Protected by mu.
@@ -204,6 +205,16 @@ func (v *VM) SetEvicting() {
 func (v *VM) Find(bo BO) *bova.BoVA {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	return v.lookupLocked(bo)
+}
+
+// lookupLocked finds bo's bo_va in this VM (amdgpu_vm_bo_find()): through
+// the BO's own bo_va list when it keeps one (bo->vm_bo, a scan of one or
+// two entries), else in the VM's table. v.mu held.
+func (v *VM) lookupLocked(bo BO) *bova.BoVA {
+	if h, ok := bo.(bova.BasesHolder); ok {
+		return h.VMBases().Find(v)
+	}
 	return v.bovas[bo]
 }
 
@@ -229,12 +240,15 @@ func (v *VM) AddBO(bo BO) (*bova.BoVA, error) {
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if b := v.bovas[bo]; b != nil {
+	if b := v.lookupLocked(bo); b != nil {
 		b.Ref()
 		return b, nil
 	}
 	b := bova.New(v, bo, v.isAlwaysValid(bo), v.m.domain.Stub())
 	v.bovas[bo] = b
+	if h, ok := bo.(bova.BasesHolder); ok {
+		h.VMBases().Add(b)
+	}
 	if b.AlwaysValid() {
 		v.status.BecomeIdle(b)
 		if !bo.InPreferredDomain() {
@@ -276,8 +290,11 @@ func (v *VM) delLocked(b *bova.BoVA, explicit bool) {
 		return true
 	})
 	b.MarkDeleted()
-	if b.BO() != nil {
-		delete(v.bovas, b.BO())
+	if bo := b.BO(); bo != nil {
+		delete(v.bovas, bo)
+		if h, ok := bo.(bova.BasesHolder); ok {
+			h.VMBases().Remove(b)
+		}
 	}
 }
 
@@ -324,7 +341,7 @@ func (v *VM) CloseBO(bo BO, explicit bool) (*fence.Fence, error) {
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	b := v.bovas[bo]
+	b := v.lookupLocked(bo)
 	if b == nil || b.Unref() > 0 {
 		return nil, nil
 	}
@@ -389,7 +406,7 @@ func (v *VM) csFencesLocked() []*fence.Fence {
 func (v *VM) MoveNotify(bo BO, evict bool) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	b := v.bovas[bo]
+	b := v.lookupLocked(bo)
 	if b == nil {
 		return
 	}
@@ -597,7 +614,7 @@ func (v *VM) MappedNow(va uint64) (mapped, known bool) {
 func (v *VM) MappingInfo(bo BO) (ms []bova.Mapping, ok bool) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	b := v.bovas[bo]
+	b := v.lookupLocked(bo)
 	if b == nil {
 		return nil, false
 	}
