@@ -96,6 +96,9 @@ func (v vmMemory) Write(p bova.Placement, off uint64, b []byte) error {
 }
 
 func staleErr(err error) error {
+	if err == nil {
+		return nil // without the errors.As below, whose target escapes
+	}
 	var uaf *bo.UseAfterFreeError
 	if errors.As(err, &uaf) {
 		return errors.Join(vm.ErrStale, err)

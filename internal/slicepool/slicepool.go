@@ -6,18 +6,26 @@ package slicepool
 
 import "sync"
 
-// Pool recycles slices of T with a capacity of at least Min.
+// Pool recycles slices of T with a capacity of at least Min. The zero Pool
+// (with Min set) is ready to use.
 type Pool[T any] struct {
 	Min int
-	p   sync.Pool
+	// p holds recycled slices; holders holds the empty *[]T boxes that
+	// carried them, so that Put needs no allocation either.
+	p, holders sync.Pool
 }
 
 // Get returns an empty slice with room for n elements: a recycled one when
 // n ≥ Min and one large enough is available, else a new one.
 func (p *Pool[T]) Get(n int) []T {
 	if n >= p.Min {
-		if s, ok := p.p.Get().(*[]T); ok && cap(*s) >= n {
-			return (*s)[:0]
+		if h, ok := p.p.Get().(*[]T); ok {
+			s := *h
+			*h = nil
+			p.holders.Put(h)
+			if cap(s) >= n {
+				return s[:0]
+			}
 		}
 	}
 	return make([]T, 0, n)
@@ -31,6 +39,10 @@ func (p *Pool[T]) Put(s []T) {
 	}
 	s = s[:cap(s)]
 	clear(s)
-	s = s[:0]
-	p.p.Put(&s)
+	h, ok := p.holders.Get().(*[]T)
+	if !ok {
+		h = new([]T)
+	}
+	*h = s[:0]
+	p.p.Put(h)
 }
