@@ -9,8 +9,10 @@
 //
 // # Model
 //
-//   - The VA space is an interval map of mappings (a B-tree keyed by start
-//     page: mappings never overlap) with split and trim for CLEAR and
+//   - The VA space is an interval map of mappings (internal/spantree, a
+//     B+ tree of disjoint spans keyed by start page: mappings never
+//     overlap, and a MAP's overlap check is part of the descent that
+//     inserts it) with split and trim for CLEAR and
 //     REPLACE; every mapping is on exactly one of its bo_va's invalids or
 //     valids, or on the VM's freed list (VM.Check asserts spec §2.13.5).
 //   - Page tables are a second interval structure that changes only when
