@@ -23,7 +23,7 @@ func NewDomain(clock *sim.Clock) *Domain {
 	d := &Domain{clock: clock}
 	d.nextCtx.Store(1)
 	d.stub = &Fence{d: d}
-	d.stub.signaled.Store(true)
+	d.stub.flags.Store(flagSignaled)
 	return d
 }
 
@@ -64,7 +64,7 @@ func (d *Domain) Stub() *Fence { return d.stub }
 // dma_fence_allocate_private_stub().
 func (d *Domain) PrivateStub(ts int64) *Fence {
 	f := &Fence{d: d, timestamp: ts}
-	f.signaled.Store(true)
+	f.flags.Store(flagSignaled)
 	return f
 }
 
@@ -80,7 +80,8 @@ type Ops interface {
 	EnableSignaling(f *Fence) bool
 }
 
-// Callback is a registered completion callback.
+// Callback is a registered completion callback: struct dma_fence_cb. It is
+// allocated by AddCallback, or owned by the caller of AddCallbackIn.
 type Callback struct {
 	fn     func(*Fence)
 	next   *Callback
@@ -88,36 +89,50 @@ type Callback struct {
 	linked bool
 }
 
+// Fence flags (dma_fence.flags).
+const (
+	// flagSignaled is DMA_FENCE_FLAG_SIGNALED_BIT.
+	flagSignaled uint32 = 1 << iota
+	// flagEnabled is DMA_FENCE_FLAG_ENABLE_SIGNAL_BIT: EnableSignaling ran.
+	flagEnabled
+	// flagDeadline records that a deadline hint was set
+	// (DMA_FENCE_FLAG_HAS_DEADLINE_BIT).
+	flagDeadline
+)
+
 // Fence is struct dma_fence.
 type Fence struct {
 	d       *Domain
 	context uint64
 	seqno   uint64
-	ops     Ops
-	// owner is the container (a *Chain or *Array) this fence is the base of,
-	// the Go form of container_of().
-	owner any
-	// is64 marks fences whose seqnos compare in 64 bits
-	// (DMA_FENCE_FLAG_SEQNO64_BIT); chains are.
-	is64 bool
+	// ops is nil for a plain software fence. For the base fence of a chain
+	// or an array it is the container itself (*chainOps, *arrayOps), the Go
+	// form of container_of().
+	ops Ops
 
-	signaled atomic.Bool
+	// flags holds the flag* bits. Written with mu held (or before the fence
+	// is shared); read atomically without it.
+	flags atomic.Uint32
+	// err is the negative errno set by SetError, 0 for none. Written with
+	// mu held before signaling; read atomically without it.
+	err atomic.Int32
 
 	mu sync.Mutex
-	// enabled records that EnableSignaling ran. Protected by mu.
-	enabled bool
-	// err is the negative errno set by SetError, 0 for none. Protected by mu.
-	err int32
-	// timestamp is the signal time in ns. Protected by mu; immutable once
-	// signaled is set.
+	// is64 marks fences whose seqnos compare in 64 bits
+	// (DMA_FENCE_FLAG_SEQNO64_BIT); chains are. Immutable.
+	is64 bool
+	// timestamp is the signal time in ns. Written with mu held before
+	// flagSignaled is set, immutable after.
 	timestamp int64
-	// deadline is the earliest deadline hint, valid when hasDeadline.
+	// deadline is the earliest deadline hint, valid with flagDeadline.
 	// Protected by mu.
-	deadline    int64
-	hasDeadline bool
+	deadline int64
 	// cbHead/cbTail is the callback list. Protected by mu.
 	cbHead, cbTail *Callback
 }
+
+// signaled reports the signaled flag.
+func (f *Fence) signaled() bool { return f.flags.Load()&flagSignaled != 0 }
 
 // Context returns the fence context.
 func (f *Fence) Context() uint64 { return f.context }
@@ -133,17 +148,17 @@ func (f *Fence) String() string {
 		return "fence(nil)"
 	}
 	state := "pending"
-	if f.signaled.Load() {
+	if f.signaled() {
 		state = "signaled"
 		if e := f.Error(); e != 0 {
 			state = fmt.Sprintf("signaled(%d)", e)
 		}
 	}
 	kind := ""
-	switch f.owner.(type) {
-	case *Chain:
+	switch f.ops.(type) {
+	case *chainOps:
 		kind = "chain "
-	case *Array:
+	case *arrayOps:
 		kind = "array "
 	}
 	return fmt.Sprintf("%s%d:%d %s", kind, f.context, f.seqno, state)
@@ -158,21 +173,17 @@ func (f *Fence) SetError(err int32) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.signaled.Load() {
+	if f.signaled() {
 		panic("fence: SetError on a signaled fence")
 	}
-	f.err = err
+	f.err.Store(err)
 }
 
 // SetErrno is SetError with a syscall.Errno.
 func (f *Fence) SetErrno(e syscall.Errno) { f.SetError(-int32(e)) }
 
 // Error returns the error the fence signaled with (a negative errno), or 0.
-func (f *Fence) Error() int32 {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.err
-}
+func (f *Fence) Error() int32 { return f.err.Load() }
 
 // Status mirrors dma_fence_get_status(): 0 while pending, 1 when signaled
 // without error, the negative errno otherwise.
@@ -188,6 +199,9 @@ func (f *Fence) Status() int32 {
 
 // Timestamp returns the signal time (valid once signaled).
 func (f *Fence) Timestamp() int64 {
+	if f.signaled() {
+		return f.timestamp // immutable once signaled
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.timestamp
@@ -204,12 +218,16 @@ func (f *Fence) Deadline() int64 {
 // effect on when the fence signals.
 func (f *Fence) SetDeadline(ns int64) {
 	f.mu.Lock()
-	if !f.hasDeadline || ns < f.deadline {
-		f.deadline, f.hasDeadline = ns, true
+	if fl := f.flags.Load(); fl&flagDeadline == 0 || ns < f.deadline {
+		f.deadline = ns
+		f.flags.Store(fl | flagDeadline)
 	}
 	f.mu.Unlock()
-	if c, ok := f.owner.(interface{ setDeadline(int64) }); ok {
-		c.setDeadline(ns)
+	switch o := f.ops.(type) {
+	case *chainOps:
+		(*Chain)(o).setDeadline(ns)
+	case *arrayOps:
+		(*Array)(o).setDeadline(ns)
 	}
 }
 
@@ -227,12 +245,13 @@ func (f *Fence) Signal() bool {
 // returns, after the fence lock is released.
 func (f *Fence) SignalAt(ts int64) bool {
 	f.mu.Lock()
-	if f.signaled.Load() {
+	fl := f.flags.Load()
+	if fl&flagSignaled != 0 {
 		f.mu.Unlock()
 		return false
 	}
 	f.timestamp = ts
-	f.signaled.Store(true)
+	f.flags.Store(fl | flagSignaled)
 	head := f.cbHead
 	f.cbHead, f.cbTail = nil, nil
 	for cb := head; cb != nil; cb = cb.next {
@@ -252,7 +271,7 @@ func (f *Fence) SignalAt(ts int64) bool {
 // has signaled, and, for a fence with Ops, signals it if Ops says it has
 // completed.
 func (f *Fence) IsSignaled() bool {
-	if f.signaled.Load() {
+	if f.signaled() {
 		return true
 	}
 	if f.ops != nil && f.ops.Signaled(f) {
@@ -264,7 +283,7 @@ func (f *Fence) IsSignaled() bool {
 
 // SignaledFlag reports the signaled bit only, without consulting Ops
 // (test_bit(DMA_FENCE_FLAG_SIGNALED_BIT)).
-func (f *Fence) SignaledFlag() bool { return f.signaled.Load() }
+func (f *Fence) SignaledFlag() bool { return f.signaled() }
 
 // EnableSignaling mirrors dma_fence_enable_sw_signaling().
 func (f *Fence) EnableSignaling() {
@@ -274,15 +293,16 @@ func (f *Fence) EnableSignaling() {
 // enableSignaling runs Ops.EnableSignaling once; if it reports that the
 // fence already completed, the fence is signaled.
 func (f *Fence) enableSignaling() {
-	if f.ops == nil || f.signaled.Load() {
+	if f.ops == nil || f.signaled() {
 		return
 	}
 	f.mu.Lock()
-	if f.enabled {
+	fl := f.flags.Load()
+	if fl&flagEnabled != 0 {
 		f.mu.Unlock()
 		return
 	}
-	f.enabled = true
+	f.flags.Store(fl | flagEnabled)
 	f.mu.Unlock()
 	if !f.ops.EnableSignaling(f) {
 		f.Signal()
@@ -293,16 +313,33 @@ func (f *Fence) enableSignaling() {
 // dma_fence_add_callback(): if the fence has already signaled it returns nil
 // and fn is not called (the kernel returns -ENOENT).
 func (f *Fence) AddCallback(fn func(*Fence)) *Callback {
-	if f.signaled.Load() {
+	if f.signaled() {
 		return nil
+	}
+	cb := &Callback{}
+	if !f.AddCallbackIn(cb, fn) {
+		return nil
+	}
+	return cb
+}
+
+// AddCallbackIn is AddCallback with storage the caller owns, as
+// dma_fence_add_callback(fence, &obj->cb, func) is called with a
+// dma_fence_cb embedded in the waiting object: it allocates nothing. It
+// reports false, leaving cb unlinked and fn not to be called, if the fence
+// has already signaled (the kernel's -ENOENT). cb must not be pending on any
+// fence; once fn has run or RemoveCallback(cb) returned, cb may be reused.
+func (f *Fence) AddCallbackIn(cb *Callback, fn func(*Fence)) bool {
+	if f.signaled() {
+		return false
 	}
 	f.enableSignaling()
-	cb := &Callback{fn: fn}
 	f.mu.Lock()
-	if f.signaled.Load() {
+	if f.signaled() {
 		f.mu.Unlock()
-		return nil
+		return false
 	}
+	cb.fn, cb.next = fn, nil
 	cb.linked = true
 	cb.prev = f.cbTail
 	if f.cbTail != nil {
@@ -312,7 +349,7 @@ func (f *Fence) AddCallback(fn func(*Fence)) *Callback {
 	}
 	f.cbTail = cb
 	f.mu.Unlock()
-	return cb
+	return true
 }
 
 // RemoveCallback unregisters cb. It reports whether cb was still pending
@@ -363,7 +400,7 @@ func isLaterSeqno(f1, f2 uint64, is64 bool) bool {
 func (f *Fence) DeadlineSet() (int64, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.deadline, f.hasDeadline
+	return f.deadline, f.flags.Load()&flagDeadline != 0
 }
 
 // Ops returns the fence's ops, or nil for a plain software fence.
