@@ -93,11 +93,11 @@ func (a *Array) setError(e int32) {
 	if e == 0 {
 		return
 	}
-	a.base.mu.Lock()
-	if !a.base.signaled() && a.base.err.Load() == 0 {
-		a.base.err.Store(e)
+	s := a.base.mu.Lock()
+	if s&flagSignaled == 0 && errorOf(s) == 0 {
+		s = withError(s, e)
 	}
-	a.base.mu.Unlock()
+	a.base.mu.unlockTo(s)
 }
 
 // EnableSignaling mirrors dma_fence_array_enable_signaling(): a callback on

@@ -2,7 +2,7 @@ package fence
 
 import (
 	"fmt"
-	"sync"
+	"runtime"
 	"sync/atomic"
 	"syscall"
 
@@ -23,7 +23,7 @@ func NewDomain(clock *sim.Clock) *Domain {
 	d := &Domain{clock: clock}
 	d.nextCtx.Store(1)
 	d.stub = &Fence{d: d}
-	d.stub.flags.Store(flagSignaled)
+	d.stub.mu.v.Store(flagSignaled)
 	return d
 }
 
@@ -64,7 +64,7 @@ func (d *Domain) Stub() *Fence { return d.stub }
 // dma_fence_allocate_private_stub().
 func (d *Domain) PrivateStub(ts int64) *Fence {
 	f := &Fence{d: d, timestamp: ts}
-	f.flags.Store(flagSignaled)
+	f.mu.v.Store(flagSignaled)
 	return f
 }
 
@@ -89,16 +89,51 @@ type Callback struct {
 	linked bool
 }
 
-// Fence flags (dma_fence.flags).
+// The bits of a fence's state word.
 const (
+	// wordLocked is the fence lock (dma_fence.lock).
+	wordLocked uint32 = 1 << iota
 	// flagSignaled is DMA_FENCE_FLAG_SIGNALED_BIT.
-	flagSignaled uint32 = 1 << iota
+	flagSignaled
 	// flagEnabled is DMA_FENCE_FLAG_ENABLE_SIGNAL_BIT: EnableSignaling ran.
 	flagEnabled
 	// flagDeadline records that a deadline hint was set
 	// (DMA_FENCE_FLAG_HAS_DEADLINE_BIT).
 	flagDeadline
+
+	// errShift and errMask place the error (dma_fence.error), stored
+	// negated: 1..4095, 0 for none.
+	errShift        = 16
+	errMask  uint32 = 0xfff << errShift
 )
+
+// word is a fence's lock, flags and error in one atomic word: taking the
+// lock is one compare-and-swap and releasing it, with whatever flags and
+// error changed meanwhile, one store, so that signaling a fence costs two
+// atomic operations. Every writer of the word and of the fields the lock
+// protects holds the lock; the flags and the error are read without it.
+type word struct{ v atomic.Uint32 }
+
+// Lock takes the lock and returns the word. Holders never call out, block
+// or run more than a few instructions (a callback list walk at most), so a
+// waiter spins, yielding its processor between tries.
+func (w *word) Lock() uint32 {
+	for i := 0; ; i++ {
+		s := w.v.Load()
+		if s&wordLocked == 0 && w.v.CompareAndSwap(s, s|wordLocked) {
+			return s | wordLocked
+		}
+		if i >= 3 {
+			runtime.Gosched()
+		}
+	}
+}
+
+// Unlock releases the lock, keeping the word.
+func (w *word) Unlock() { w.v.Store(w.v.Load() &^ wordLocked) }
+
+// unlockTo releases the lock and sets the word to s.
+func (w *word) unlockTo(s uint32) { w.v.Store(s &^ wordLocked) }
 
 // Fence is struct dma_fence.
 type Fence struct {
@@ -110,14 +145,8 @@ type Fence struct {
 	// form of container_of().
 	ops Ops
 
-	// flags holds the flag* bits. Written with mu held (or before the fence
-	// is shared); read atomically without it.
-	flags atomic.Uint32
-	// err is the negative errno set by SetError, 0 for none. Written with
-	// mu held before signaling; read atomically without it.
-	err atomic.Int32
-
-	mu sync.Mutex
+	// mu is the fence lock, the flags and the error set by SetError.
+	mu word
 	// is64 marks fences whose seqnos compare in 64 bits
 	// (DMA_FENCE_FLAG_SEQNO64_BIT); chains are. Immutable.
 	is64 bool
@@ -127,12 +156,21 @@ type Fence struct {
 	// deadline is the earliest deadline hint, valid with flagDeadline.
 	// Protected by mu.
 	deadline int64
-	// cbHead/cbTail is the callback list. Protected by mu.
-	cbHead, cbTail *Callback
+	// cbHead is the callback list, linked by next (nil-terminated) and by
+	// prev (circular: cbHead.prev is the tail). Protected by mu.
+	cbHead *Callback
 }
 
 // signaled reports the signaled flag.
-func (f *Fence) signaled() bool { return f.flags.Load()&flagSignaled != 0 }
+func (f *Fence) signaled() bool { return f.mu.v.Load()&flagSignaled != 0 }
+
+// errorOf decodes the error of state word s.
+func errorOf(s uint32) int32 { return -int32((s & errMask) >> errShift) }
+
+// withError returns state word s with error err (a negative errno, or 0).
+func withError(s uint32, err int32) uint32 {
+	return s&^errMask | uint32(-err)<<errShift
+}
 
 // Context returns the fence context.
 func (f *Fence) Context() uint64 { return f.context }
@@ -171,19 +209,19 @@ func (f *Fence) SetError(err int32) {
 	if err >= 0 || err < -4095 {
 		panic(fmt.Sprintf("fence: SetError(%d): not a negative errno", err))
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.signaled() {
+	s := f.mu.Lock()
+	if s&flagSignaled != 0 {
+		f.mu.unlockTo(s)
 		panic("fence: SetError on a signaled fence")
 	}
-	f.err.Store(err)
+	f.mu.unlockTo(withError(s, err))
 }
 
 // SetErrno is SetError with a syscall.Errno.
 func (f *Fence) SetErrno(e syscall.Errno) { f.SetError(-int32(e)) }
 
 // Error returns the error the fence signaled with (a negative errno), or 0.
-func (f *Fence) Error() int32 { return f.err.Load() }
+func (f *Fence) Error() int32 { return errorOf(f.mu.v.Load()) }
 
 // Status mirrors dma_fence_get_status(): 0 while pending, 1 when signaled
 // without error, the negative errno otherwise.
@@ -217,12 +255,12 @@ func (f *Fence) Deadline() int64 {
 // SetDeadline records a deadline hint (dma_fence_set_deadline()). It has no
 // effect on when the fence signals.
 func (f *Fence) SetDeadline(ns int64) {
-	f.mu.Lock()
-	if fl := f.flags.Load(); fl&flagDeadline == 0 || ns < f.deadline {
+	s := f.mu.Lock()
+	if s&flagDeadline == 0 || ns < f.deadline {
 		f.deadline = ns
-		f.flags.Store(fl | flagDeadline)
+		s |= flagDeadline
 	}
-	f.mu.Unlock()
+	f.mu.unlockTo(s)
 	switch o := f.ops.(type) {
 	case *chainOps:
 		(*Chain)(o).setDeadline(ns)
@@ -244,20 +282,18 @@ func (f *Fence) Signal() bool {
 // SignalAt signals the fence with timestamp ts. Callbacks run before it
 // returns, after the fence lock is released.
 func (f *Fence) SignalAt(ts int64) bool {
-	f.mu.Lock()
-	fl := f.flags.Load()
-	if fl&flagSignaled != 0 {
-		f.mu.Unlock()
+	s := f.mu.Lock()
+	if s&flagSignaled != 0 {
+		f.mu.unlockTo(s)
 		return false
 	}
 	f.timestamp = ts
-	f.flags.Store(fl | flagSignaled)
 	head := f.cbHead
-	f.cbHead, f.cbTail = nil, nil
+	f.cbHead = nil
 	for cb := head; cb != nil; cb = cb.next {
 		cb.linked = false
 	}
-	f.mu.Unlock()
+	f.mu.unlockTo(s | flagSignaled)
 	for cb := head; cb != nil; {
 		next := cb.next
 		cb.next, cb.prev = nil, nil
@@ -296,14 +332,12 @@ func (f *Fence) enableSignaling() {
 	if f.ops == nil || f.signaled() {
 		return
 	}
-	f.mu.Lock()
-	fl := f.flags.Load()
-	if fl&flagEnabled != 0 {
-		f.mu.Unlock()
+	s := f.mu.Lock()
+	if s&flagEnabled != 0 {
+		f.mu.unlockTo(s)
 		return
 	}
-	f.flags.Store(fl | flagEnabled)
-	f.mu.Unlock()
+	f.mu.unlockTo(s | flagEnabled)
 	if !f.ops.EnableSignaling(f) {
 		f.Signal()
 	}
@@ -334,21 +368,20 @@ func (f *Fence) AddCallbackIn(cb *Callback, fn func(*Fence)) bool {
 		return false
 	}
 	f.enableSignaling()
-	f.mu.Lock()
-	if f.signaled() {
-		f.mu.Unlock()
+	s := f.mu.Lock()
+	if s&flagSignaled != 0 {
+		f.mu.unlockTo(s)
 		return false
 	}
 	cb.fn, cb.next = fn, nil
 	cb.linked = true
-	cb.prev = f.cbTail
-	if f.cbTail != nil {
-		f.cbTail.next = cb
+	if head := f.cbHead; head == nil {
+		f.cbHead, cb.prev = cb, cb
 	} else {
-		f.cbHead = cb
+		tail := head.prev
+		tail.next, cb.prev, head.prev = cb, tail, cb
 	}
-	f.cbTail = cb
-	f.mu.Unlock()
+	f.mu.unlockTo(s)
 	return true
 }
 
@@ -358,22 +391,27 @@ func (f *Fence) RemoveCallback(cb *Callback) bool {
 	if cb == nil {
 		return false
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	s := f.mu.Lock()
 	if !cb.linked {
+		f.mu.unlockTo(s)
 		return false
 	}
-	if cb.prev != nil {
-		cb.prev.next = cb.next
-	} else {
+	head := f.cbHead
+	switch {
+	case cb == head:
 		f.cbHead = cb.next
-	}
-	if cb.next != nil {
+		if cb.next != nil {
+			cb.next.prev = cb.prev // the tail
+		}
+	case cb.next == nil: // the tail
+		cb.prev.next = nil
+		head.prev = cb.prev
+	default:
+		cb.prev.next = cb.next
 		cb.next.prev = cb.prev
-	} else {
-		f.cbTail = cb.prev
 	}
 	cb.next, cb.prev, cb.linked = nil, nil, false
+	f.mu.unlockTo(s)
 	return true
 }
 
@@ -398,9 +436,9 @@ func isLaterSeqno(f1, f2 uint64, is64 bool) bool {
 
 // DeadlineSet returns the earliest deadline hint and whether one was set.
 func (f *Fence) DeadlineSet() (int64, bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.deadline, f.flags.Load()&flagDeadline != 0
+	s := f.mu.Lock()
+	defer f.mu.unlockTo(s)
+	return f.deadline, s&flagDeadline != 0
 }
 
 // Ops returns the fence's ops, or nil for a plain software fence.
