@@ -110,22 +110,17 @@ type Job struct {
 	entity *Entity
 	work   Work
 	id     uint64
-	// seqno is the scheduler fences' seqno (per entity).
-	seqno uint64
-	// deps are the dependencies, deduplicated per context
-	// (drm_sched_job_add_dependency()). Immutable after Push.
-	deps []*fence.Fence
-	// depsInline backs deps for up to two dependencies.
+	// The dependencies, deduplicated per context
+	// (drm_sched_job_add_dependency()), immutable after Push: the first
+	// ndeps of depsInline, or all of *depsMore when there are more than
+	// two. See depList.
 	depsInline [2]*fence.Fence
-	// scheduled and finished are the drm_sched_fence pair; immutable after
-	// Push.
-	scheduled, finished *fence.Fence
+	depsMore   *[]*fence.Fence
 	// fences holds the scheduled, finished and hardware fences in place,
 	// as struct drm_sched_fence embeds its two fences: one allocation per
-	// job instead of four.
+	// job instead of four. The scheduler fences' ops are the job itself
+	// (schedOps), so that JobOf finds it.
 	fences [3]fence.Fence
-	// ops makes the two scheduler fences recognisable (JobOf).
-	ops schedOps
 	// dontPipeline is DRM_SCHED_FENCE_DONT_PIPELINE on the finished fence.
 	dontPipeline atomic.Bool
 	// next links the entity's queue. Protected by Engine.mu.
@@ -133,12 +128,15 @@ type Job struct {
 
 	// nextDep is the index of the next dependency to examine. Protected by
 	// Engine.mu.
-	nextDep int
+	nextDep int32
+	// ndeps is the number of dependencies in depsInline.
+	ndeps uint8
 	// state is the lifecycle state. Protected by Engine.mu.
 	state JobState
-	// hw is the ring's hardware fence, set when the job reaches the ring
-	// (never for a skipped job). Protected by Engine.mu.
-	hw *fence.Fence
+	// hasHW reports that fences[2] is the ring's hardware fence, set when
+	// the job reaches the ring (never for a skipped job). Protected by
+	// Engine.mu.
+	hasHW bool
 	// queuedAt, start and end are clock times. Protected by Engine.mu.
 	queuedAt, start, end int64
 	// usage is what Work.Run reported, set when the job ends. Protected by
@@ -146,10 +144,10 @@ type Job struct {
 	usage Usage
 }
 
-// schedOps is the fence.Ops of scheduler fences. Scheduler fences are
-// signaled explicitly; the ops only let JobOf map a fence back to its job,
-// the Go form of to_drm_sched_fence().
-type schedOps struct{ job *Job }
+// schedOps is the fence.Ops of scheduler fences: the job itself, converted.
+// Scheduler fences are signaled explicitly; the ops only let JobOf map a
+// fence back to its job, the Go form of to_drm_sched_fence().
+type schedOps Job
 
 // Signaled implements fence.Ops.Signaled.
 func (*schedOps) Signaled(*fence.Fence) bool { return false }
@@ -164,7 +162,7 @@ func JobOf(f *fence.Fence) *Job {
 		return nil
 	}
 	if o, ok := f.Ops().(*schedOps); ok {
-		return o.job
+		return (*Job)(o)
 	}
 	return nil
 }
@@ -184,16 +182,37 @@ func (j *Job) Work() Work { return j.work }
 
 // Scheduled returns the scheduled fence: it signals when the job starts on
 // its ring (drm_sched_fence.scheduled).
-func (j *Job) Scheduled() *fence.Fence { return j.scheduled }
+func (j *Job) Scheduled() *fence.Fence { return &j.fences[0] }
 
 // Finished returns the finished fence: it signals when the job completes,
 // with -ETIME after a timeout and -ECANCELED (or the entity's error) when
 // skipped (drm_sched_fence.finished). This is the fence a CS returns.
-func (j *Job) Finished() *fence.Fence { return j.finished }
+func (j *Job) Finished() *fence.Fence { return &j.fences[1] }
 
 // Deps returns the job's dependencies after per-context deduplication. The
 // slice must not be modified.
-func (j *Job) Deps() []*fence.Fence { return j.deps }
+func (j *Job) Deps() []*fence.Fence { return j.depList() }
+
+// depList returns the dependencies.
+func (j *Job) depList() []*fence.Fence {
+	if j.depsMore != nil {
+		return *j.depsMore
+	}
+	return j.depsInline[:j.ndeps:j.ndeps]
+}
+
+// setDeps records deps, deduplicated, without allocating for up to two.
+func (j *Job) setDeps(deps []*fence.Fence) {
+	d := dedupDeps(j.depsInline[:0], deps)
+	if len(d) <= len(j.depsInline) {
+		j.ndeps = uint8(len(d))
+		return
+	}
+	j.depsInline = [2]*fence.Fence{}
+	more := new([]*fence.Fence)
+	*more = d
+	j.depsMore = more
+}
 
 // SetDontPipeline sets DRM_SCHED_FENCE_DONT_PIPELINE on the finished fence:
 // jobs on the same ring that depend on it wait for it to finish rather than
@@ -209,7 +228,10 @@ func (j *Job) HWFence() *fence.Fence {
 	mu := &j.entity.e.mu
 	mu.Lock()
 	defer mu.Unlock()
-	return j.hw
+	if !j.hasHW {
+		return nil
+	}
+	return &j.fences[2]
 }
 
 // State returns the job's lifecycle state.
@@ -237,8 +259,9 @@ func (j *Job) Usage() Usage {
 }
 
 func (j *Job) String() string {
+	f := j.Finished()
 	return fmt.Sprintf("job %d (%s %s)", j.id, j.entity.name, FenceKey{
-		j.finished.Context(), j.finished.Seqno()})
+		f.Context(), f.Seqno()})
 }
 
 // The become* methods are the only writers of Job.state. Engine.mu held.
