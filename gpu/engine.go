@@ -187,8 +187,8 @@ func (e *Engine) event(kind EventKind, j *Job, now int64) {
 	if r.cur != nil {
 		ev.HWJobCount = 1
 	}
-	if j.hasHW {
-		ev.HW = FenceKey{j.fences[2].Context(), j.fences[2].Seqno()}
+	if j.flags&jobHasHW != 0 {
+		ev.HW = FenceKey{r.ctx, j.hwSeq}
 	}
 	e.mu.Unlock()
 	if kind == EventDone || kind == EventTimeout {
@@ -347,8 +347,8 @@ func (r *Ring) runNextLocked(now int64) {
 		en.lastScheduled, en.lastErr = j.Finished(), errno
 		if errno == 0 {
 			r.seq++
-			e.domain.Init(&j.fences[2], r.ctx, r.seq, nil)
-			j.hasHW = true
+			j.hwSeq = r.seq
+			j.flags |= jobHasHW
 		}
 		// The next job of the entity becomes its head: look at its
 		// dependencies (the scheduler's next drm_sched_entity_pop_job()),
@@ -405,9 +405,23 @@ func (r *Ring) complete() {
 	if c, ok := j.work.(Completer); ok {
 		c.Complete(RunContext{Now: now, Ring: r, Job: j})
 	}
-	j.fences[2].SignalAt(now) // the job ran: fences[2] is its hardware fence
+	r.signalHW(j, now)
 	r.finishLocked(j, now, JobDone)
 	r.runNextLocked(now)
+}
+
+// signalHW signals j's hardware fence at now: it marks it signaled for
+// HWFence and signals the fence HWFence made, if any.
+func (r *Ring) signalHW(j *Job, now int64) {
+	e := r.e
+	e.mu.Lock()
+	j.flags |= jobHWSignaled
+	j.end = now
+	hw := j.hw
+	e.mu.Unlock()
+	if hw != nil {
+		hw.SignalAt(now)
+	}
 }
 
 // finishLocked emits EventDone, signals j's finished fence, moves j to
@@ -454,14 +468,17 @@ func (r *Ring) timedOut() {
 	if e.resetTime > 0 {
 		r.state = ringResetting
 	}
+	j.flags |= jobHWError // a hardware fence made from now on has it
+	hw := j.hw
 	e.mu.Unlock()
 	j.Finished().SetError(etime)
-	hw := &j.fences[2] // the job ran: its hardware fence
-	hw.SetError(etime)
+	if hw != nil {
+		hw.SetError(etime)
+	}
 	if e.sink != nil {
 		e.event(EventTimeout, j, now)
 	}
-	hw.SignalAt(now)
+	r.signalHW(j, now)
 	r.finishLocked(j, now, JobTimedOut)
 	e.mu.Unlock()
 	if e.onTimeout != nil {

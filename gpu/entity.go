@@ -258,9 +258,10 @@ func (en *Entity) advanceLocked() {
 			dep.SignaledFlag() {
 			continue // fast path of resolve, without dropping the lock
 		}
-		// resolve takes no lock. IsSignaled may call out (Ops.Signaled,
-		// then the fence's callbacks): without ops, or for a scheduler
-		// fence, whose ops never signal it, the flag tells the same.
+		// resolve runs under Engine.mu. IsSignaled may call out
+		// (Ops.Signaled, then the fence's callbacks): without ops, or for
+		// a scheduler fence, whose ops never signal it, the flag tells
+		// the same.
 		wait := en.resolve(dep)
 		if wait == nil || wait.SignaledFlag() {
 			continue
@@ -314,6 +315,7 @@ func (en *Entity) depSignaled(f *fence.Fence) {
 
 // resolve returns the fence the entity must wait for to satisfy dep, or nil
 // if dep can be ignored. It mirrors drm_sched_entity_add_dependency_cb().
+// Engine.mu held.
 func (en *Entity) resolve(dep *fence.Fence) *fence.Fence {
 	if c := dep.Context(); c == en.schedCtx || c == en.schedCtx+1 {
 		return nil // our own fence: the queue is FIFO
@@ -322,7 +324,7 @@ func (en *Entity) resolve(dep *fence.Fence) *fence.Fence {
 	if dj == nil || dj.entity.ring != en.ring {
 		return dep
 	}
-	if dep == dj.Finished() && (dj.dontPipeline.Load() || dep.Error() != 0) {
+	if dep == dj.Finished() && (dj.flags&jobDontPipeline != 0 || dep.Error() != 0) {
 		return dep
 	}
 	return dj.Scheduled()

@@ -2,7 +2,7 @@ package gpu
 
 import (
 	"fmt"
-	"sync/atomic"
+	"syscall"
 
 	"github.com/vmemu/vmemu/fence"
 )
@@ -116,13 +116,17 @@ type Job struct {
 	// two. See depList.
 	depsInline [2]*fence.Fence
 	depsMore   *[]*fence.Fence
-	// fences holds the scheduled, finished and hardware fences in place,
-	// as struct drm_sched_fence embeds its two fences: one allocation per
-	// job instead of four. The scheduler fences' ops are the job itself
-	// (schedOps), so that JobOf finds it.
-	fences [3]fence.Fence
-	// dontPipeline is DRM_SCHED_FENCE_DONT_PIPELINE on the finished fence.
-	dontPipeline atomic.Bool
+	// fences holds the scheduled and finished fences in place, as struct
+	// drm_sched_fence embeds its two fences: one allocation per job. Their
+	// ops are the job itself (schedOps), so that JobOf finds it.
+	fences [2]fence.Fence
+	// hw is the hardware fence, made by the first HWFence call once the
+	// job has reached the ring (nothing else in vmemu needs the object:
+	// events carry its key). Protected by Engine.mu.
+	hw *fence.Fence
+	// hwSeq is the hardware fence's seqno on the ring's context, valid
+	// with jobHasHW. Protected by Engine.mu.
+	hwSeq uint64
 	// next links the entity's queue. Protected by Engine.mu.
 	next *Job
 
@@ -133,16 +137,30 @@ type Job struct {
 	ndeps uint8
 	// state is the lifecycle state. Protected by Engine.mu.
 	state JobState
-	// hasHW reports that fences[2] is the ring's hardware fence, set when
-	// the job reaches the ring (never for a skipped job). Protected by
-	// Engine.mu.
-	hasHW bool
+	// flags holds the job* bits. Protected by Engine.mu.
+	flags uint8
 	// queuedAt, start and end are clock times. Protected by Engine.mu.
+	// end is set when the hardware fence signals (the finished fence
+	// signals at the same time) and reported once the job has ended.
 	queuedAt, start, end int64
 	// usage is what Work.Run reported, set when the job ends. Protected by
 	// Engine.mu.
 	usage Usage
 }
+
+// Job flags.
+const (
+	// jobDontPipeline is DRM_SCHED_FENCE_DONT_PIPELINE on the finished
+	// fence.
+	jobDontPipeline uint8 = 1 << iota
+	// jobHasHW: the job reached the ring and has a hardware fence (never
+	// for a skipped job).
+	jobHasHW
+	// jobHWError: the hardware fence carries -ETIME (a timeout).
+	jobHWError
+	// jobHWSignaled: the hardware fence has signaled, at end.
+	jobHWSignaled
+)
 
 // schedOps is the fence.Ops of scheduler fences: the job itself, converted.
 // Scheduler fences are signaled explicitly; the ops only let JobOf map a
@@ -217,21 +235,43 @@ func (j *Job) setDeps(deps []*fence.Fence) {
 // SetDontPipeline sets DRM_SCHED_FENCE_DONT_PIPELINE on the finished fence:
 // jobs on the same ring that depend on it wait for it to finish rather than
 // for it to be scheduled. Set it before dependents are pushed.
-func (j *Job) SetDontPipeline() { j.dontPipeline.Store(true) }
+func (j *Job) SetDontPipeline() {
+	mu := &j.entity.e.mu
+	mu.Lock()
+	j.flags |= jobDontPipeline
+	mu.Unlock()
+}
 
 // DontPipeline reports whether SetDontPipeline was called.
-func (j *Job) DontPipeline() bool { return j.dontPipeline.Load() }
-
-// HWFence returns the hardware fence (amdgpu_fence on the ring's fence
-// context), or nil before the job reaches the ring or if it was skipped.
-func (j *Job) HWFence() *fence.Fence {
+func (j *Job) DontPipeline() bool {
 	mu := &j.entity.e.mu
 	mu.Lock()
 	defer mu.Unlock()
-	if !j.hasHW {
+	return j.flags&jobDontPipeline != 0
+}
+
+// HWFence returns the hardware fence (amdgpu_fence on the ring's fence
+// context), or nil before the job reaches the ring or if it was skipped.
+// The fence is made by the first call; one made after the job completed
+// is born signaled, with the job's end time and error.
+func (j *Job) HWFence() *fence.Fence {
+	e := j.entity.e
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if j.flags&jobHasHW == 0 {
 		return nil
 	}
-	return &j.fences[2]
+	if j.hw == nil {
+		f := e.domain.New(j.entity.ring.ctx, j.hwSeq)
+		if j.flags&jobHWError != 0 {
+			f.SetErrno(syscall.ETIME)
+		}
+		if j.flags&jobHWSignaled != 0 {
+			f.SignalAt(j.end) // no callback yet: calls nothing out
+		}
+		j.hw = f
+	}
+	return j.hw
 }
 
 // State returns the job's lifecycle state.
@@ -247,7 +287,11 @@ func (j *Job) Times() (queued, start, end int64) {
 	mu := &j.entity.e.mu
 	mu.Lock()
 	defer mu.Unlock()
-	return j.queuedAt, j.start, j.end
+	end = j.end
+	if j.state < JobDone {
+		end = 0 // set at the hardware fence's signal, reported once ended
+	}
+	return j.queuedAt, j.start, end
 }
 
 // Usage returns what the job's work reported (zero until the job ended).
