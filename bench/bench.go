@@ -7,7 +7,8 @@
 //
 // Workloads here go through the public faces only (amdgpu.Device,
 // client.Client): the CS ioctl with BO lists of n BOs (amdgpu_cs_ioctl())
-// and GEM_VA MAP+UNMAP with n live mappings (amdgpu_gem_va_ioctl()).
+// and GEM_VA MAP+UNMAP with n live mappings (amdgpu_gem_va_ioctl()); the
+// engine's (engine.go) through the public API of gpu, fence and sim.
 package bench
 
 import (
@@ -250,6 +251,11 @@ func Cases(large bool) []Case {
 				Target: 3, Unit: "BO", PerOp: float64(n + 1)})
 		}
 	}
+	cs = append(cs,
+		Case{Name: "engine-nop/same-entity", Subject: EngineDependentNop(false),
+			Baseline: HeapPushPopBaseline, Target: 3, Unit: "job", PerOp: 1},
+		Case{Name: "engine-nop/cross-ring", Subject: EngineDependentNop(true),
+			Baseline: HeapPushPopBaseline, Target: 3, Unit: "job", PerOp: 1})
 	sizes := []int{1_000, 100_000}
 	if large {
 		sizes = append(sizes, 1_000_000)

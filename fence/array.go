@@ -23,7 +23,7 @@ type Array struct {
 // containers (flatten with Merge first); the kernel warns, vmemu panics.
 func (d *Domain) NewArray(fences []*Fence, context, seqno uint64, signalOnAny bool) *Array {
 	for _, f := range fences {
-		if f.owner != nil {
+		if ToChain(f) != nil || ToArray(f) != nil {
 			panic("fence: NewArray with a container fence; flatten first")
 		}
 	}
@@ -32,7 +32,7 @@ func (d *Domain) NewArray(fences []*Fence, context, seqno uint64, signalOnAny bo
 	if signalOnAny && len(fences) > 0 {
 		a.pending = 1
 	}
-	a.base = Fence{d: d, context: context, seqno: seqno, ops: arrayOps{}, owner: a}
+	a.base = Fence{d: d, context: context, seqno: seqno, ops: (*arrayOps)(a)}
 	return a
 }
 
@@ -50,15 +50,17 @@ func ToArray(f *Fence) *Array {
 	if f == nil {
 		return nil
 	}
-	a, _ := f.owner.(*Array)
-	return a
+	a, _ := f.ops.(*arrayOps)
+	return (*Array)(a)
 }
 
-type arrayOps struct{}
+// arrayOps are dma_fence_array_ops. The ops value of an array's base fence
+// is the array itself, converted.
+type arrayOps Array
 
 // Signaled counts signaled components; it also fixes the error the array
 // will carry: the first component error, in index order on this path.
-func (arrayOps) Signaled(f *Fence) bool {
+func (*arrayOps) Signaled(f *Fence) bool {
 	a := ToArray(f)
 	need := len(a.fences)
 	if a.signalOnAny && need > 0 {
@@ -91,17 +93,17 @@ func (a *Array) setError(e int32) {
 	if e == 0 {
 		return
 	}
-	a.base.mu.Lock()
-	if !a.base.signaled.Load() && a.base.err == 0 {
-		a.base.err = e
+	s := a.base.mu.Lock()
+	if s&flagSignaled == 0 && errorOf(s) == 0 {
+		s = withError(s, e)
 	}
-	a.base.mu.Unlock()
+	a.base.mu.unlockTo(s)
 }
 
 // EnableSignaling mirrors dma_fence_array_enable_signaling(): a callback on
 // each component; the first error wins; the array signals when the pending
 // count reaches zero.
-func (arrayOps) EnableSignaling(f *Fence) bool {
+func (*arrayOps) EnableSignaling(f *Fence) bool {
 	a := ToArray(f)
 	if len(a.fences) == 0 {
 		return false

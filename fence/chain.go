@@ -41,7 +41,7 @@ func (d *Domain) NewChain(prev, f *Fence, seqno uint64) *Chain {
 			seqno = prev.seqno
 		}
 	}
-	c.base = Fence{d: d, context: context, seqno: seqno, ops: chainOps{}, owner: c, is64: true}
+	c.base = Fence{d: d, context: context, seqno: seqno, ops: (*chainOps)(c), is64: true}
 	return c
 }
 
@@ -75,8 +75,8 @@ func ToChain(f *Fence) *Chain {
 	if f == nil {
 		return nil
 	}
-	c, _ := f.owner.(*Chain)
-	return c
+	c, _ := f.ops.(*chainOps)
+	return (*Chain)(c)
 }
 
 // Contained returns the fence held by a chain node, or f itself
@@ -151,12 +151,13 @@ func FindSeqno(f *Fence, seqno uint64) (*Fence, error) {
 	return nil, nil
 }
 
-// chainOps are dma_fence_chain_ops.
-type chainOps struct{}
+// chainOps are dma_fence_chain_ops. The ops value of a chain's base fence
+// is the chain itself, converted.
+type chainOps Chain
 
 // Signaled mirrors dma_fence_chain_signaled(): a node has signaled when the
 // contained fences of it and of every older link have.
-func (chainOps) Signaled(f *Fence) bool {
+func (*chainOps) Signaled(f *Fence) bool {
 	done := true
 	ForEach(f, func(it *Fence) bool {
 		if !Contained(it).IsSignaled() {
@@ -171,13 +172,13 @@ func (chainOps) Signaled(f *Fence) bool {
 // EnableSignaling mirrors dma_fence_chain_enable_signaling(): arm one
 // callback on the first unsignaled contained fence; when it fires, re-arm,
 // and signal the node once nothing is left.
-func (chainOps) EnableSignaling(f *Fence) bool {
+func (*chainOps) EnableSignaling(f *Fence) bool {
 	c := ToChain(f)
 	armed := false
 	ForEach(f, func(it *Fence) bool {
 		cf := Contained(it)
 		cb := cf.AddCallback(func(*Fence) {
-			if !(chainOps{}).EnableSignaling(f) {
+			if !f.ops.EnableSignaling(f) {
 				f.Signal()
 			}
 		})

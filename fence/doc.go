@@ -22,5 +22,7 @@
 // Fences are safe for concurrent use. Callbacks run after the fence's lock
 // is released, in registration order, on the goroutine that signaled; they
 // must not block. Lock order: a chain's link lock, then a fence's lock; no
-// fence lock is held while calling out.
+// fence lock is held while calling out. A fence's lock shares one atomic
+// word with its flags and error, which are read without it; it is held for
+// a few instructions at a time, and waiters spin, yielding.
 package fence

@@ -2,7 +2,7 @@ package fence
 
 import (
 	"fmt"
-	"sync"
+	"runtime"
 	"sync/atomic"
 	"syscall"
 
@@ -23,7 +23,7 @@ func NewDomain(clock *sim.Clock) *Domain {
 	d := &Domain{clock: clock}
 	d.nextCtx.Store(1)
 	d.stub = &Fence{d: d}
-	d.stub.signaled.Store(true)
+	d.stub.mu.v.Store(flagSignaled)
 	return d
 }
 
@@ -64,7 +64,7 @@ func (d *Domain) Stub() *Fence { return d.stub }
 // dma_fence_allocate_private_stub().
 func (d *Domain) PrivateStub(ts int64) *Fence {
 	f := &Fence{d: d, timestamp: ts}
-	f.signaled.Store(true)
+	f.mu.v.Store(flagSignaled)
 	return f
 }
 
@@ -80,7 +80,8 @@ type Ops interface {
 	EnableSignaling(f *Fence) bool
 }
 
-// Callback is a registered completion callback.
+// Callback is a registered completion callback: struct dma_fence_cb. It is
+// allocated by AddCallback, or owned by the caller of AddCallbackIn.
 type Callback struct {
 	fn     func(*Fence)
 	next   *Callback
@@ -88,35 +89,87 @@ type Callback struct {
 	linked bool
 }
 
+// The bits of a fence's state word.
+const (
+	// wordLocked is the fence lock (dma_fence.lock).
+	wordLocked uint32 = 1 << iota
+	// flagSignaled is DMA_FENCE_FLAG_SIGNALED_BIT.
+	flagSignaled
+	// flagEnabled is DMA_FENCE_FLAG_ENABLE_SIGNAL_BIT: EnableSignaling ran.
+	flagEnabled
+	// flagDeadline records that a deadline hint was set
+	// (DMA_FENCE_FLAG_HAS_DEADLINE_BIT).
+	flagDeadline
+
+	// errShift and errMask place the error (dma_fence.error), stored
+	// negated: 1..4095, 0 for none.
+	errShift        = 16
+	errMask  uint32 = 0xfff << errShift
+)
+
+// word is a fence's lock, flags and error in one atomic word: taking the
+// lock is one compare-and-swap and releasing it, with whatever flags and
+// error changed meanwhile, one store, so that signaling a fence costs two
+// atomic operations. Every writer of the word and of the fields the lock
+// protects holds the lock; the flags and the error are read without it.
+type word struct{ v atomic.Uint32 }
+
+// Lock takes the lock and returns the word. Holders never call out, block
+// or run more than a few instructions (a callback list walk at most), so a
+// waiter spins, yielding its processor between tries.
+func (w *word) Lock() uint32 {
+	for i := 0; ; i++ {
+		s := w.v.Load()
+		if s&wordLocked == 0 && w.v.CompareAndSwap(s, s|wordLocked) {
+			return s | wordLocked
+		}
+		if i >= 3 {
+			runtime.Gosched()
+		}
+	}
+}
+
+// Unlock releases the lock, keeping the word.
+func (w *word) Unlock() { w.v.Store(w.v.Load() &^ wordLocked) }
+
+// unlockTo releases the lock and sets the word to s.
+func (w *word) unlockTo(s uint32) { w.v.Store(s &^ wordLocked) }
+
 // Fence is struct dma_fence.
 type Fence struct {
 	d       *Domain
 	context uint64
 	seqno   uint64
-	ops     Ops
-	// owner is the container (a *Chain or *Array) this fence is the base of,
-	// the Go form of container_of().
-	owner any
+	// ops is nil for a plain software fence. For the base fence of a chain
+	// or an array it is the container itself (*chainOps, *arrayOps), the Go
+	// form of container_of().
+	ops Ops
+
+	// mu is the fence lock, the flags and the error set by SetError.
+	mu word
 	// is64 marks fences whose seqnos compare in 64 bits
-	// (DMA_FENCE_FLAG_SEQNO64_BIT); chains are.
+	// (DMA_FENCE_FLAG_SEQNO64_BIT); chains are. Immutable.
 	is64 bool
-
-	signaled atomic.Bool
-
-	mu sync.Mutex
-	// enabled records that EnableSignaling ran. Protected by mu.
-	enabled bool
-	// err is the negative errno set by SetError, 0 for none. Protected by mu.
-	err int32
-	// timestamp is the signal time in ns. Protected by mu; immutable once
-	// signaled is set.
+	// timestamp is the signal time in ns. Written with mu held before
+	// flagSignaled is set, immutable after.
 	timestamp int64
-	// deadline is the earliest deadline hint, valid when hasDeadline.
+	// deadline is the earliest deadline hint, valid with flagDeadline.
 	// Protected by mu.
-	deadline    int64
-	hasDeadline bool
-	// cbHead/cbTail is the callback list. Protected by mu.
-	cbHead, cbTail *Callback
+	deadline int64
+	// cbHead is the callback list, linked by next (nil-terminated) and by
+	// prev (circular: cbHead.prev is the tail). Protected by mu.
+	cbHead *Callback
+}
+
+// signaled reports the signaled flag.
+func (f *Fence) signaled() bool { return f.mu.v.Load()&flagSignaled != 0 }
+
+// errorOf decodes the error of state word s.
+func errorOf(s uint32) int32 { return -int32((s & errMask) >> errShift) }
+
+// withError returns state word s with error err (a negative errno, or 0).
+func withError(s uint32, err int32) uint32 {
+	return s&^errMask | uint32(-err)<<errShift
 }
 
 // Context returns the fence context.
@@ -133,17 +186,17 @@ func (f *Fence) String() string {
 		return "fence(nil)"
 	}
 	state := "pending"
-	if f.signaled.Load() {
+	if f.signaled() {
 		state = "signaled"
 		if e := f.Error(); e != 0 {
 			state = fmt.Sprintf("signaled(%d)", e)
 		}
 	}
 	kind := ""
-	switch f.owner.(type) {
-	case *Chain:
+	switch f.ops.(type) {
+	case *chainOps:
 		kind = "chain "
-	case *Array:
+	case *arrayOps:
 		kind = "array "
 	}
 	return fmt.Sprintf("%s%d:%d %s", kind, f.context, f.seqno, state)
@@ -156,23 +209,19 @@ func (f *Fence) SetError(err int32) {
 	if err >= 0 || err < -4095 {
 		panic(fmt.Sprintf("fence: SetError(%d): not a negative errno", err))
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.signaled.Load() {
+	s := f.mu.Lock()
+	if s&flagSignaled != 0 {
+		f.mu.unlockTo(s)
 		panic("fence: SetError on a signaled fence")
 	}
-	f.err = err
+	f.mu.unlockTo(withError(s, err))
 }
 
 // SetErrno is SetError with a syscall.Errno.
 func (f *Fence) SetErrno(e syscall.Errno) { f.SetError(-int32(e)) }
 
 // Error returns the error the fence signaled with (a negative errno), or 0.
-func (f *Fence) Error() int32 {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.err
-}
+func (f *Fence) Error() int32 { return errorOf(f.mu.v.Load()) }
 
 // Status mirrors dma_fence_get_status(): 0 while pending, 1 when signaled
 // without error, the negative errno otherwise.
@@ -188,6 +237,9 @@ func (f *Fence) Status() int32 {
 
 // Timestamp returns the signal time (valid once signaled).
 func (f *Fence) Timestamp() int64 {
+	if f.signaled() {
+		return f.timestamp // immutable once signaled
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.timestamp
@@ -203,13 +255,17 @@ func (f *Fence) Deadline() int64 {
 // SetDeadline records a deadline hint (dma_fence_set_deadline()). It has no
 // effect on when the fence signals.
 func (f *Fence) SetDeadline(ns int64) {
-	f.mu.Lock()
-	if !f.hasDeadline || ns < f.deadline {
-		f.deadline, f.hasDeadline = ns, true
+	s := f.mu.Lock()
+	if s&flagDeadline == 0 || ns < f.deadline {
+		f.deadline = ns
+		s |= flagDeadline
 	}
-	f.mu.Unlock()
-	if c, ok := f.owner.(interface{ setDeadline(int64) }); ok {
-		c.setDeadline(ns)
+	f.mu.unlockTo(s)
+	switch o := f.ops.(type) {
+	case *chainOps:
+		(*Chain)(o).setDeadline(ns)
+	case *arrayOps:
+		(*Array)(o).setDeadline(ns)
 	}
 }
 
@@ -226,19 +282,18 @@ func (f *Fence) Signal() bool {
 // SignalAt signals the fence with timestamp ts. Callbacks run before it
 // returns, after the fence lock is released.
 func (f *Fence) SignalAt(ts int64) bool {
-	f.mu.Lock()
-	if f.signaled.Load() {
-		f.mu.Unlock()
+	s := f.mu.Lock()
+	if s&flagSignaled != 0 {
+		f.mu.unlockTo(s)
 		return false
 	}
 	f.timestamp = ts
-	f.signaled.Store(true)
 	head := f.cbHead
-	f.cbHead, f.cbTail = nil, nil
+	f.cbHead = nil
 	for cb := head; cb != nil; cb = cb.next {
 		cb.linked = false
 	}
-	f.mu.Unlock()
+	f.mu.unlockTo(s | flagSignaled)
 	for cb := head; cb != nil; {
 		next := cb.next
 		cb.next, cb.prev = nil, nil
@@ -252,7 +307,7 @@ func (f *Fence) SignalAt(ts int64) bool {
 // has signaled, and, for a fence with Ops, signals it if Ops says it has
 // completed.
 func (f *Fence) IsSignaled() bool {
-	if f.signaled.Load() {
+	if f.signaled() {
 		return true
 	}
 	if f.ops != nil && f.ops.Signaled(f) {
@@ -264,7 +319,7 @@ func (f *Fence) IsSignaled() bool {
 
 // SignaledFlag reports the signaled bit only, without consulting Ops
 // (test_bit(DMA_FENCE_FLAG_SIGNALED_BIT)).
-func (f *Fence) SignaledFlag() bool { return f.signaled.Load() }
+func (f *Fence) SignaledFlag() bool { return f.signaled() }
 
 // EnableSignaling mirrors dma_fence_enable_sw_signaling().
 func (f *Fence) EnableSignaling() {
@@ -274,16 +329,15 @@ func (f *Fence) EnableSignaling() {
 // enableSignaling runs Ops.EnableSignaling once; if it reports that the
 // fence already completed, the fence is signaled.
 func (f *Fence) enableSignaling() {
-	if f.ops == nil || f.signaled.Load() {
+	if f.ops == nil || f.signaled() {
 		return
 	}
-	f.mu.Lock()
-	if f.enabled {
-		f.mu.Unlock()
+	s := f.mu.Lock()
+	if s&flagEnabled != 0 {
+		f.mu.unlockTo(s)
 		return
 	}
-	f.enabled = true
-	f.mu.Unlock()
+	f.mu.unlockTo(s | flagEnabled)
 	if !f.ops.EnableSignaling(f) {
 		f.Signal()
 	}
@@ -293,26 +347,42 @@ func (f *Fence) enableSignaling() {
 // dma_fence_add_callback(): if the fence has already signaled it returns nil
 // and fn is not called (the kernel returns -ENOENT).
 func (f *Fence) AddCallback(fn func(*Fence)) *Callback {
-	if f.signaled.Load() {
+	if f.signaled() {
 		return nil
+	}
+	cb := &Callback{}
+	if !f.AddCallbackIn(cb, fn) {
+		return nil
+	}
+	return cb
+}
+
+// AddCallbackIn is AddCallback with storage the caller owns, as
+// dma_fence_add_callback(fence, &obj->cb, func) is called with a
+// dma_fence_cb embedded in the waiting object: it allocates nothing. It
+// reports false, leaving cb unlinked and fn not to be called, if the fence
+// has already signaled (the kernel's -ENOENT). cb must not be pending on any
+// fence; once fn has run or RemoveCallback(cb) returned, cb may be reused.
+func (f *Fence) AddCallbackIn(cb *Callback, fn func(*Fence)) bool {
+	if f.signaled() {
+		return false
 	}
 	f.enableSignaling()
-	cb := &Callback{fn: fn}
-	f.mu.Lock()
-	if f.signaled.Load() {
-		f.mu.Unlock()
-		return nil
+	s := f.mu.Lock()
+	if s&flagSignaled != 0 {
+		f.mu.unlockTo(s)
+		return false
 	}
+	cb.fn, cb.next = fn, nil
 	cb.linked = true
-	cb.prev = f.cbTail
-	if f.cbTail != nil {
-		f.cbTail.next = cb
+	if head := f.cbHead; head == nil {
+		f.cbHead, cb.prev = cb, cb
 	} else {
-		f.cbHead = cb
+		tail := head.prev
+		tail.next, cb.prev, head.prev = cb, tail, cb
 	}
-	f.cbTail = cb
-	f.mu.Unlock()
-	return cb
+	f.mu.unlockTo(s)
+	return true
 }
 
 // RemoveCallback unregisters cb. It reports whether cb was still pending
@@ -321,22 +391,27 @@ func (f *Fence) RemoveCallback(cb *Callback) bool {
 	if cb == nil {
 		return false
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	s := f.mu.Lock()
 	if !cb.linked {
+		f.mu.unlockTo(s)
 		return false
 	}
-	if cb.prev != nil {
-		cb.prev.next = cb.next
-	} else {
+	head := f.cbHead
+	switch {
+	case cb == head:
 		f.cbHead = cb.next
-	}
-	if cb.next != nil {
+		if cb.next != nil {
+			cb.next.prev = cb.prev // the tail
+		}
+	case cb.next == nil: // the tail
+		cb.prev.next = nil
+		head.prev = cb.prev
+	default:
+		cb.prev.next = cb.next
 		cb.next.prev = cb.prev
-	} else {
-		f.cbTail = cb.prev
 	}
 	cb.next, cb.prev, cb.linked = nil, nil, false
+	f.mu.unlockTo(s)
 	return true
 }
 
@@ -361,9 +436,9 @@ func isLaterSeqno(f1, f2 uint64, is64 bool) bool {
 
 // DeadlineSet returns the earliest deadline hint and whether one was set.
 func (f *Fence) DeadlineSet() (int64, bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.deadline, f.hasDeadline
+	s := f.mu.Lock()
+	defer f.mu.unlockTo(s)
+	return f.deadline, s&flagDeadline != 0
 }
 
 // Ops returns the fence's ops, or nil for a plain software fence.

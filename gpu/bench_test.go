@@ -167,3 +167,17 @@ func BenchmarkFloor(b *testing.B) {
 		f.SignalAt(int64(i))
 	}
 }
+
+// benchJobs keeps BenchmarkJobAlloc's jobs reachable.
+var benchJobs [benchBatch]*Job
+
+// BenchmarkJobAlloc allocates one zero Job per op, keeping the last
+// benchBatch reachable as the engine benchmarks' batches do: the part of
+// their cost that is the job's memory (allocation and garbage collection)
+// rather than the engine's work.
+func BenchmarkJobAlloc(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		benchJobs[i%benchBatch] = &Job{id: uint64(i)}
+	}
+}

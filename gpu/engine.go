@@ -29,7 +29,8 @@ type Engine struct {
 	// mu guards the scheduling state of the engine, its rings, entities
 	// and jobs. It is never held while calling out (fence signaling and
 	// callbacks, Work.Run, the Sink, OnTimeout); it may be held while
-	// scheduling clock events and reading fence state. Lock order:
+	// scheduling clock events, reading fence state and registering a
+	// callback on a fence without ops or a scheduler fence. Lock order:
 	// mu -> sim.Clock's lock, mu -> a fence's lock.
 	mu sync.Mutex
 	// nextID is the last job id handed out. Protected by mu.
@@ -180,18 +181,18 @@ func (e *Engine) event(kind EventKind, j *Job, now int64) {
 	ev := Event{
 		Kind: kind, Time: now, Ring: r, RingName: r.name, Job: j, Entity: en,
 		ID:       j.id,
-		Fence:    FenceKey{j.finished.Context(), j.finished.Seqno()},
+		Fence:    FenceKey{j.Finished().Context(), j.Finished().Seqno()},
 		JobCount: en.count,
 	}
 	if r.cur != nil {
 		ev.HWJobCount = 1
 	}
-	if j.hw != nil {
-		ev.HW = FenceKey{j.hw.Context(), j.hw.Seqno()}
+	if j.flags&jobHasHW != 0 {
+		ev.HW = FenceKey{r.ctx, j.hwSeq}
 	}
 	e.mu.Unlock()
 	if kind == EventDone || kind == EventTimeout {
-		ev.Error = j.finished.Error()
+		ev.Error = j.Finished().Error()
 	}
 	e.emit(&ev)
 }
@@ -306,7 +307,7 @@ func (r *Ring) makeReadyLocked(en *Entity) {
 	if r.state == ringIdle && !r.wakePending {
 		r.wakePending = true
 		// A time in the past means "now" to Schedule.
-		r.e.clock.Schedule(0, r.wakeFn)
+		r.e.clock.Post(0, r.wakeFn)
 	}
 }
 
@@ -343,22 +344,25 @@ func (r *Ring) runNextLocked(now int64) {
 		if en.guilty {
 			errno = -int32(syscall.ECANCELED)
 		}
-		en.lastScheduled, en.lastErr = j.finished, errno
+		en.lastScheduled, en.lastErr = j.Finished(), errno
 		if errno == 0 {
 			r.seq++
-			e.domain.Init(&j.fences[2], r.ctx, r.seq, nil)
-			j.hw = &j.fences[2]
+			j.hwSeq = r.seq
+			j.flags |= jobHasHW
 		}
-		more := en.head != nil
+		// The next job of the entity becomes its head: look at its
+		// dependencies (the scheduler's next drm_sched_entity_pop_job()),
+		// here under the lock when none needs waiting for, else below.
+		more := en.head != nil && !en.readyFastLocked()
 		e.mu.Unlock()
 
 		if errno != 0 {
-			j.finished.SetError(errno)
+			j.Finished().SetError(errno)
 		}
 		if e.sink != nil {
 			e.event(EventRun, j, now)
 		}
-		j.scheduled.SignalAt(now)
+		j.Scheduled().SignalAt(now)
 		if more {
 			// The next job of the entity becomes its head: look at its
 			// dependencies (the scheduler's next drm_sched_entity_pop_job).
@@ -381,12 +385,12 @@ func (r *Ring) runNextLocked(now int64) {
 		switch {
 		case r.timeout >= 0 && (u.Hang || d > r.timeout):
 			r.curEnd = now + r.timeout
-			e.clock.Schedule(r.curEnd, r.timeoutFn)
+			e.clock.Post(r.curEnd, r.timeoutFn)
 		case u.Hang:
 			// No timeout: the ring stays busy for ever.
 		default:
 			r.curEnd = now + d
-			e.clock.Schedule(r.curEnd, r.completeFn)
+			e.clock.Post(r.curEnd, r.completeFn)
 		}
 		return
 	}
@@ -401,9 +405,23 @@ func (r *Ring) complete() {
 	if c, ok := j.work.(Completer); ok {
 		c.Complete(RunContext{Now: now, Ring: r, Job: j})
 	}
-	j.hw.SignalAt(now)
+	r.signalHW(j, now)
 	r.finishLocked(j, now, JobDone)
 	r.runNextLocked(now)
+}
+
+// signalHW signals j's hardware fence at now: it marks it signaled for
+// HWFence and signals the fence HWFence made, if any.
+func (r *Ring) signalHW(j *Job, now int64) {
+	e := r.e
+	e.mu.Lock()
+	j.flags |= jobHWSignaled
+	j.end = now
+	hw := j.hw
+	e.mu.Unlock()
+	if hw != nil {
+		hw.SignalAt(now)
+	}
 }
 
 // finishLocked emits EventDone, signals j's finished fence, moves j to
@@ -413,7 +431,7 @@ func (r *Ring) finishLocked(j *Job, now int64, state JobState) {
 	if e.sink != nil {
 		e.event(EventDone, j, now)
 	}
-	j.finished.SignalAt(now)
+	j.Finished().SignalAt(now)
 	e.mu.Lock()
 	switch state {
 	case JobDone:
@@ -444,26 +462,30 @@ func (r *Ring) timedOut() {
 	e.mu.Lock()
 	j := r.cur
 	r.resets++
-	if j.entity.lastScheduled == j.finished {
+	if j.entity.lastScheduled == j.Finished() {
 		j.entity.lastErr = etime
 	}
 	if e.resetTime > 0 {
 		r.state = ringResetting
 	}
+	j.flags |= jobHWError // a hardware fence made from now on has it
+	hw := j.hw
 	e.mu.Unlock()
-	j.finished.SetError(etime)
-	j.hw.SetError(etime)
+	j.Finished().SetError(etime)
+	if hw != nil {
+		hw.SetError(etime)
+	}
 	if e.sink != nil {
 		e.event(EventTimeout, j, now)
 	}
-	j.hw.SignalAt(now)
+	r.signalHW(j, now)
 	r.finishLocked(j, now, JobTimedOut)
 	e.mu.Unlock()
 	if e.onTimeout != nil {
 		e.onTimeout(TimeoutReport{Time: now, Ring: r, Job: j, Entity: j.entity})
 	}
 	if e.resetTime > 0 {
-		e.clock.Schedule(now+e.resetTime, r.resetDoneFn)
+		e.clock.Post(now+e.resetTime, r.resetDoneFn)
 		return
 	}
 	e.mu.Lock()

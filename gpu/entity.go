@@ -25,6 +25,10 @@ type Entity struct {
 	// wakeFn is the dependency callback (drm_sched_entity_wakeup),
 	// allocated once.
 	wakeFn func(*fence.Fence)
+	// cb is the storage of the dependency callback (entity->cb): the
+	// entity waits for one dependency at a time, so one is enough. It is
+	// linked only while waiting is set and the callback has not run.
+	cb fence.Callback
 
 	// prio is the run-queue priority. Protected by Engine.mu.
 	prio Priority
@@ -145,17 +149,15 @@ func (en *Entity) String() string {
 func (en *Entity) Push(w Work, deps ...*fence.Fence) *Job {
 	e := en.e
 	j := &Job{entity: en, work: w}
-	j.deps = dedupDeps(j.depsInline[:0], deps)
-	j.ops.job = j
+	j.setDeps(deps)
 	now := e.clock.Now()
 	e.mu.Lock()
 	en.seq++
 	e.nextID++
 	e.inflight++
-	j.id, j.seqno, j.queuedAt = e.nextID, en.seq, now
-	e.domain.Init(&j.fences[0], en.schedCtx, en.seq, &j.ops)
-	e.domain.Init(&j.fences[1], en.schedCtx+1, en.seq, &j.ops)
-	j.scheduled, j.finished = &j.fences[0], &j.fences[1]
+	j.id, j.queuedAt = e.nextID, now
+	e.domain.Init(&j.fences[0], en.schedCtx, en.seq, (*schedOps)(j))
+	e.domain.Init(&j.fences[1], en.schedCtx+1, en.seq, (*schedOps)(j))
 	j.state = JobQueued
 	if en.tail == nil {
 		en.head = j
@@ -165,7 +167,7 @@ func (en *Entity) Push(w Work, deps ...*fence.Fence) *Job {
 	en.tail = j
 	en.count++
 	first := en.head == j
-	if first && len(j.deps) == 0 && !en.advancing && en.waiting == nil {
+	if first && j.ndeps == 0 && j.depsMore == nil && !en.advancing && en.waiting == nil {
 		// Fast path of advance: nothing to wait for.
 		j.becomeReady()
 		en.ring.makeReadyLocked(en)
@@ -193,14 +195,42 @@ func (en *Entity) popLocked() *Job {
 	return j
 }
 
+// readyFastLocked makes the head job ready if advance would do so without
+// dropping the lock: no advance is running, nothing is awaited and each
+// remaining dependency is a fence of the entity or already signaled. It
+// reports whether it did. Engine.mu held.
+func (en *Entity) readyFastLocked() bool {
+	j := en.head
+	if j == nil || en.advancing || en.waiting != nil || j.state != JobQueued {
+		return false
+	}
+	for deps := j.depList(); int(j.nextDep) < len(deps); {
+		dep := deps[j.nextDep]
+		if c := dep.Context(); c != en.schedCtx && c != en.schedCtx+1 &&
+			!dep.SignaledFlag() {
+			return false
+		}
+		j.nextDep++
+	}
+	j.becomeReady()
+	en.ring.makeReadyLocked(en)
+	return true
+}
+
 // advance examines the head job's dependencies until one blocks (a
 // callback is registered on it) or none is left (the entity becomes ready
 // on its ring). It mirrors the dependency loop of
 // drm_sched_entity_pop_job(). Callers hold no lock; concurrent calls are
 // folded into the one running.
 func (en *Entity) advance() {
+	en.e.mu.Lock()
+	en.advanceLocked()
+}
+
+// advanceLocked is advance for a caller holding Engine.mu, which it
+// releases.
+func (en *Entity) advanceLocked() {
 	e := en.e
-	e.mu.Lock()
 	if en.advancing {
 		en.again = true
 		e.mu.Unlock()
@@ -216,31 +246,51 @@ func (en *Entity) advance() {
 			}
 			break
 		}
-		if j.nextDep == len(j.deps) {
+		deps := j.depList()
+		if int(j.nextDep) == len(deps) {
 			j.becomeReady()
 			en.ring.makeReadyLocked(en)
 			break
 		}
-		dep := j.deps[j.nextDep]
+		dep := deps[j.nextDep]
 		j.nextDep++
 		if c := dep.Context(); c == en.schedCtx || c == en.schedCtx+1 ||
 			dep.SignaledFlag() {
 			continue // fast path of resolve, without dropping the lock
 		}
-		e.mu.Unlock()
-
+		// resolve runs under Engine.mu. IsSignaled may call out
+		// (Ops.Signaled, then the fence's callbacks): without ops, or for
+		// a scheduler fence, whose ops never signal it, the flag tells
+		// the same.
 		wait := en.resolve(dep)
-		if wait == nil || wait.IsSignaled() {
-			e.mu.Lock()
+		if wait == nil || wait.SignaledFlag() {
 			continue
 		}
-		e.mu.Lock()
+		if wait.Ops() != nil && JobOf(wait) == nil {
+			e.mu.Unlock()
+			signaled := wait.IsSignaled()
+			e.mu.Lock()
+			if signaled {
+				continue
+			}
+		}
 		en.waiting = wait
+		if e.sink == nil && (wait.Ops() == nil || JobOf(wait) != nil) {
+			// Registering the callback calls nothing out for such a
+			// fence (no ops, or the scheduler's, whose EnableSignaling
+			// does nothing), so it is done under the lock (Engine.mu,
+			// then the fence's). With a Sink, EventWaitDep comes first,
+			// with the lock dropped.
+			if !wait.AddCallbackIn(&en.cb, en.wakeFn) {
+				en.waiting = nil // signaled meanwhile
+			}
+			continue
+		}
 		e.mu.Unlock()
 		if e.sink != nil {
 			e.waitEvent(j, wait)
 		}
-		if wait.AddCallback(en.wakeFn) == nil {
+		if !wait.AddCallbackIn(&en.cb, en.wakeFn) {
 			// Signaled meanwhile; the callback will not run.
 			e.mu.Lock()
 			if en.waiting == wait {
@@ -260,12 +310,12 @@ func (en *Entity) depSignaled(f *fence.Fence) {
 	if en.waiting == f {
 		en.waiting = nil
 	}
-	en.e.mu.Unlock()
-	en.advance()
+	en.advanceLocked()
 }
 
 // resolve returns the fence the entity must wait for to satisfy dep, or nil
 // if dep can be ignored. It mirrors drm_sched_entity_add_dependency_cb().
+// Engine.mu held.
 func (en *Entity) resolve(dep *fence.Fence) *fence.Fence {
 	if c := dep.Context(); c == en.schedCtx || c == en.schedCtx+1 {
 		return nil // our own fence: the queue is FIFO
@@ -274,10 +324,10 @@ func (en *Entity) resolve(dep *fence.Fence) *fence.Fence {
 	if dj == nil || dj.entity.ring != en.ring {
 		return dep
 	}
-	if dep == dj.finished && (dj.dontPipeline.Load() || dep.Error() != 0) {
+	if dep == dj.Finished() && (dj.flags&jobDontPipeline != 0 || dep.Error() != 0) {
 		return dep
 	}
-	return dj.scheduled
+	return dj.Scheduled()
 }
 
 func (e *Engine) waitEvent(j *Job, dep *fence.Fence) {
@@ -287,7 +337,7 @@ func (e *Engine) waitEvent(j *Job, dep *fence.Fence) {
 	ev := Event{
 		Kind: EventWaitDep, Time: now, Ring: en.ring,
 		RingName: en.ring.name, Job: j, Entity: en, ID: j.id,
-		Fence:    FenceKey{j.finished.Context(), j.finished.Seqno()},
+		Fence:    FenceKey{j.Finished().Context(), j.Finished().Seqno()},
 		Dep:      FenceKey{dep.Context(), dep.Seqno()},
 		JobCount: en.count,
 	}

@@ -2,7 +2,7 @@ package gpu
 
 import (
 	"fmt"
-	"sync/atomic"
+	"syscall"
 
 	"github.com/vmemu/vmemu/fence"
 )
@@ -110,46 +110,62 @@ type Job struct {
 	entity *Entity
 	work   Work
 	id     uint64
-	// seqno is the scheduler fences' seqno (per entity).
-	seqno uint64
-	// deps are the dependencies, deduplicated per context
-	// (drm_sched_job_add_dependency()). Immutable after Push.
-	deps []*fence.Fence
-	// depsInline backs deps for up to two dependencies.
+	// The dependencies, deduplicated per context
+	// (drm_sched_job_add_dependency()), immutable after Push: the first
+	// ndeps of depsInline, or all of *depsMore when there are more than
+	// two. See depList.
 	depsInline [2]*fence.Fence
-	// scheduled and finished are the drm_sched_fence pair; immutable after
-	// Push.
-	scheduled, finished *fence.Fence
-	// fences holds the scheduled, finished and hardware fences in place,
-	// as struct drm_sched_fence embeds its two fences: one allocation per
-	// job instead of four.
-	fences [3]fence.Fence
-	// ops makes the two scheduler fences recognisable (JobOf).
-	ops schedOps
-	// dontPipeline is DRM_SCHED_FENCE_DONT_PIPELINE on the finished fence.
-	dontPipeline atomic.Bool
+	depsMore   *[]*fence.Fence
+	// fences holds the scheduled and finished fences in place, as struct
+	// drm_sched_fence embeds its two fences: one allocation per job. Their
+	// ops are the job itself (schedOps), so that JobOf finds it.
+	fences [2]fence.Fence
+	// hw is the hardware fence, made by the first HWFence call once the
+	// job has reached the ring (nothing else in vmemu needs the object:
+	// events carry its key). Protected by Engine.mu.
+	hw *fence.Fence
+	// hwSeq is the hardware fence's seqno on the ring's context, valid
+	// with jobHasHW. Protected by Engine.mu.
+	hwSeq uint64
 	// next links the entity's queue. Protected by Engine.mu.
 	next *Job
 
 	// nextDep is the index of the next dependency to examine. Protected by
 	// Engine.mu.
-	nextDep int
+	nextDep int32
+	// ndeps is the number of dependencies in depsInline.
+	ndeps uint8
 	// state is the lifecycle state. Protected by Engine.mu.
 	state JobState
-	// hw is the ring's hardware fence, set when the job reaches the ring
-	// (never for a skipped job). Protected by Engine.mu.
-	hw *fence.Fence
+	// flags holds the job* bits. Protected by Engine.mu.
+	flags uint8
 	// queuedAt, start and end are clock times. Protected by Engine.mu.
+	// end is set when the hardware fence signals (the finished fence
+	// signals at the same time) and reported once the job has ended.
 	queuedAt, start, end int64
 	// usage is what Work.Run reported, set when the job ends. Protected by
 	// Engine.mu.
 	usage Usage
 }
 
-// schedOps is the fence.Ops of scheduler fences. Scheduler fences are
-// signaled explicitly; the ops only let JobOf map a fence back to its job,
-// the Go form of to_drm_sched_fence().
-type schedOps struct{ job *Job }
+// Job flags.
+const (
+	// jobDontPipeline is DRM_SCHED_FENCE_DONT_PIPELINE on the finished
+	// fence.
+	jobDontPipeline uint8 = 1 << iota
+	// jobHasHW: the job reached the ring and has a hardware fence (never
+	// for a skipped job).
+	jobHasHW
+	// jobHWError: the hardware fence carries -ETIME (a timeout).
+	jobHWError
+	// jobHWSignaled: the hardware fence has signaled, at end.
+	jobHWSignaled
+)
+
+// schedOps is the fence.Ops of scheduler fences: the job itself, converted.
+// Scheduler fences are signaled explicitly; the ops only let JobOf map a
+// fence back to its job, the Go form of to_drm_sched_fence().
+type schedOps Job
 
 // Signaled implements fence.Ops.Signaled.
 func (*schedOps) Signaled(*fence.Fence) bool { return false }
@@ -164,7 +180,7 @@ func JobOf(f *fence.Fence) *Job {
 		return nil
 	}
 	if o, ok := f.Ops().(*schedOps); ok {
-		return o.job
+		return (*Job)(o)
 	}
 	return nil
 }
@@ -184,31 +200,77 @@ func (j *Job) Work() Work { return j.work }
 
 // Scheduled returns the scheduled fence: it signals when the job starts on
 // its ring (drm_sched_fence.scheduled).
-func (j *Job) Scheduled() *fence.Fence { return j.scheduled }
+func (j *Job) Scheduled() *fence.Fence { return &j.fences[0] }
 
 // Finished returns the finished fence: it signals when the job completes,
 // with -ETIME after a timeout and -ECANCELED (or the entity's error) when
 // skipped (drm_sched_fence.finished). This is the fence a CS returns.
-func (j *Job) Finished() *fence.Fence { return j.finished }
+func (j *Job) Finished() *fence.Fence { return &j.fences[1] }
 
 // Deps returns the job's dependencies after per-context deduplication. The
 // slice must not be modified.
-func (j *Job) Deps() []*fence.Fence { return j.deps }
+func (j *Job) Deps() []*fence.Fence { return j.depList() }
+
+// depList returns the dependencies.
+func (j *Job) depList() []*fence.Fence {
+	if j.depsMore != nil {
+		return *j.depsMore
+	}
+	return j.depsInline[:j.ndeps:j.ndeps]
+}
+
+// setDeps records deps, deduplicated, without allocating for up to two.
+func (j *Job) setDeps(deps []*fence.Fence) {
+	d := dedupDeps(j.depsInline[:0], deps)
+	if len(d) <= len(j.depsInline) {
+		j.ndeps = uint8(len(d))
+		return
+	}
+	j.depsInline = [2]*fence.Fence{}
+	more := new([]*fence.Fence)
+	*more = d
+	j.depsMore = more
+}
 
 // SetDontPipeline sets DRM_SCHED_FENCE_DONT_PIPELINE on the finished fence:
 // jobs on the same ring that depend on it wait for it to finish rather than
 // for it to be scheduled. Set it before dependents are pushed.
-func (j *Job) SetDontPipeline() { j.dontPipeline.Store(true) }
+func (j *Job) SetDontPipeline() {
+	mu := &j.entity.e.mu
+	mu.Lock()
+	j.flags |= jobDontPipeline
+	mu.Unlock()
+}
 
 // DontPipeline reports whether SetDontPipeline was called.
-func (j *Job) DontPipeline() bool { return j.dontPipeline.Load() }
-
-// HWFence returns the hardware fence (amdgpu_fence on the ring's fence
-// context), or nil before the job reaches the ring or if it was skipped.
-func (j *Job) HWFence() *fence.Fence {
+func (j *Job) DontPipeline() bool {
 	mu := &j.entity.e.mu
 	mu.Lock()
 	defer mu.Unlock()
+	return j.flags&jobDontPipeline != 0
+}
+
+// HWFence returns the hardware fence (amdgpu_fence on the ring's fence
+// context), or nil before the job reaches the ring or if it was skipped.
+// The fence is made by the first call; one made after the job completed
+// is born signaled, with the job's end time and error.
+func (j *Job) HWFence() *fence.Fence {
+	e := j.entity.e
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if j.flags&jobHasHW == 0 {
+		return nil
+	}
+	if j.hw == nil {
+		f := e.domain.New(j.entity.ring.ctx, j.hwSeq)
+		if j.flags&jobHWError != 0 {
+			f.SetErrno(syscall.ETIME)
+		}
+		if j.flags&jobHWSignaled != 0 {
+			f.SignalAt(j.end) // no callback yet: calls nothing out
+		}
+		j.hw = f
+	}
 	return j.hw
 }
 
@@ -225,7 +287,11 @@ func (j *Job) Times() (queued, start, end int64) {
 	mu := &j.entity.e.mu
 	mu.Lock()
 	defer mu.Unlock()
-	return j.queuedAt, j.start, j.end
+	end = j.end
+	if j.state < JobDone {
+		end = 0 // set at the hardware fence's signal, reported once ended
+	}
+	return j.queuedAt, j.start, end
 }
 
 // Usage returns what the job's work reported (zero until the job ended).
@@ -237,8 +303,9 @@ func (j *Job) Usage() Usage {
 }
 
 func (j *Job) String() string {
+	f := j.Finished()
 	return fmt.Sprintf("job %d (%s %s)", j.id, j.entity.name, FenceKey{
-		j.finished.Context(), j.finished.Seqno()})
+		f.Context(), f.Seqno()})
 }
 
 // The become* methods are the only writers of Job.state. Engine.mu held.

@@ -1,9 +1,9 @@
 package sim
 
 import (
-	"container/heap"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -30,44 +30,101 @@ func (m Mode) String() string {
 	return "Mode(?)"
 }
 
-// Event is a function scheduled on a Clock.
+// Event is the handle of a function scheduled with Schedule, by which it
+// can be cancelled.
 type Event struct {
 	at    int64
-	seq   uint64
-	fn    func()
 	index int // in the heap; -1 once popped or cancelled
 }
 
 // At returns the time the event is scheduled for.
 func (e *Event) At() int64 { return e.at }
 
-type eventHeap []*Event
+// item is a queued event, held by value so that Post allocates nothing.
+type item struct {
+	at  int64
+	seq uint64
+	fn  func()
+	ev  *Event // Schedule's handle, nil for Post
+}
 
-func (h eventHeap) Len() int { return len(h) }
-func (h eventHeap) Less(i, j int) bool {
+// eventHeap is a binary min-heap of items ordered by (at, seq). It is
+// container/heap's algorithm on values, without the interface boxing.
+type eventHeap []item
+
+func (h eventHeap) less(i, j int) bool {
 	if h[i].at != h[j].at {
 		return h[i].at < h[j].at
 	}
 	return h[i].seq < h[j].seq
 }
-func (h eventHeap) Swap(i, j int) {
+
+func (h eventHeap) swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
-	h[i].index = i
-	h[j].index = j
+	if e := h[i].ev; e != nil {
+		e.index = i
+	}
+	if e := h[j].ev; e != nil {
+		e.index = j
+	}
 }
-func (h *eventHeap) Push(x any) {
-	e := x.(*Event)
-	e.index = len(*h)
-	*h = append(*h, e)
+
+func (h eventHeap) up(j int) {
+	for j > 0 {
+		i := (j - 1) / 2 // parent
+		if !h.less(j, i) {
+			return
+		}
+		h.swap(i, j)
+		j = i
+	}
 }
-func (h *eventHeap) Pop() any {
+
+func (h eventHeap) down(i0, n int) bool {
+	i := i0
+	for {
+		j1 := 2*i + 1
+		if j1 >= n || j1 < 0 { // j1 < 0 after int overflow
+			break
+		}
+		j := j1 // left child
+		if j2 := j1 + 1; j2 < n && h.less(j2, j1) {
+			j = j2 // right child
+		}
+		if !h.less(j, i) {
+			break
+		}
+		h.swap(i, j)
+		i = j
+	}
+	return i > i0
+}
+
+func (h *eventHeap) push(it item) {
+	if it.ev != nil {
+		it.ev.index = len(*h)
+	}
+	*h = append(*h, it)
+	h.up(len(*h) - 1)
+}
+
+// remove removes and returns the item at i (0: the earliest).
+func (h *eventHeap) remove(i int) item {
 	old := *h
-	n := len(old)
-	e := old[n-1]
-	old[n-1] = nil
-	e.index = -1
-	*h = old[:n-1]
-	return e
+	n := len(old) - 1
+	if n != i {
+		old.swap(i, n)
+		if !old.down(i, n) {
+			old.up(i)
+		}
+	}
+	it := old[n]
+	old[n] = item{} // drop the references
+	*h = old[:n]
+	if it.ev != nil {
+		it.ev.index = -1
+	}
+	return it
 }
 
 // Clock is the emulator's time source and event queue.
@@ -75,13 +132,15 @@ type Clock struct {
 	mode  Mode
 	scale float64
 
-	// runMu serialises event execution; taken before mu.
+	// runMu serialises event execution; taken before mu. RunAll and
+	// RunUntil hold it for their whole run.
 	runMu sync.Mutex
 
 	mu sync.Mutex
-	// now is virtual time in ns (virtual mode), or the time of the event
-	// being run (real-time mode, while running > 0). Protected by mu.
-	now int64
+	// now is virtual time in ns (virtual mode), or the time of the last
+	// event run (real-time mode). Written with mu held; read atomically, so
+	// that Now takes no lock.
+	now atomic.Int64
 	// q holds the pending events. Protected by mu.
 	q eventHeap
 	// seq orders events scheduled for the same time. Protected by mu.
@@ -110,7 +169,9 @@ type Clock struct {
 
 // NewVirtual returns a virtual clock that starts at start ns.
 func NewVirtual(start int64) *Clock {
-	return &Clock{mode: Virtual, now: start, changed: make(chan struct{})}
+	c := &Clock{mode: Virtual, changed: make(chan struct{})}
+	c.now.Store(start)
+	return c
 }
 
 // NewRealTime returns a clock that starts at start ns and then follows the
@@ -121,10 +182,11 @@ func NewRealTime(start int64, scale float64) *Clock {
 		scale = 1
 	}
 	c := &Clock{
-		mode: RealTime, scale: scale, now: start, virtBase: start,
+		mode: RealTime, scale: scale, virtBase: start,
 		wallBase: time.Now(), changed: make(chan struct{}),
 		stop: make(chan struct{}), done: make(chan struct{}),
 	}
+	c.now.Store(start)
 	go c.runner()
 	return c
 }
@@ -141,23 +203,21 @@ func (c *Clock) Close() {
 	<-c.done
 }
 
-// Now returns the current time in ns.
+// Now returns the current time in ns. It takes no lock.
 func (c *Clock) Now() int64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.nowLocked()
-}
-
-func (c *Clock) nowLocked() int64 {
+	now := c.now.Load()
 	if c.mode == Virtual {
-		return c.now
+		return now
 	}
 	wall := c.virtBase + int64(float64(time.Since(c.wallBase))*c.scale)
-	if wall < c.now { // never go back behind an event already run
-		return c.now
+	if wall < now { // never go back behind an event already run
+		return now
 	}
 	return wall
 }
+
+// nowLocked is Now for callers holding mu, under which now does not change.
+func (c *Clock) nowLocked() int64 { return c.Now() }
 
 // SetFailDeadlocks chooses what a virtual-mode wait with no deadline does
 // when no event is pending: block until another goroutine wakes it (false,
@@ -192,18 +252,30 @@ func (c *Clock) Pending() int {
 }
 
 // Schedule arranges for fn to run at time at (or as soon as possible, if at
-// is in the past). fn must not block.
+// is in the past). fn must not block. The returned Event can be cancelled.
 func (c *Clock) Schedule(at int64, fn func()) *Event {
+	e := &Event{}
+	c.schedule(at, fn, e)
+	return e
+}
+
+// Post is Schedule without a handle: the event cannot be cancelled, and
+// scheduling it allocates nothing (beyond the queue's occasional growth).
+// Events of both kinds share one order.
+func (c *Clock) Post(at int64, fn func()) { c.schedule(at, fn, nil) }
+
+func (c *Clock) schedule(at int64, fn func(), e *Event) {
 	c.mu.Lock()
 	if now := c.nowLocked(); at < now {
 		at = now
 	}
-	e := &Event{at: at, seq: c.seq, fn: fn}
+	if e != nil {
+		e.at = at
+	}
+	c.q.push(item{at: at, seq: c.seq, fn: fn, ev: e})
 	c.seq++
-	heap.Push(&c.q, e)
 	c.kickLocked()
 	c.mu.Unlock()
-	return e
 }
 
 // After schedules fn d ns from now.
@@ -215,10 +287,10 @@ func (c *Clock) After(d int64, fn func()) *Event {
 func (c *Clock) Cancel(e *Event) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e.index < 0 || e.index >= len(c.q) || c.q[e.index] != e {
+	if e.index < 0 || e.index >= len(c.q) || c.q[e.index].ev != e {
 		return false
 	}
-	heap.Remove(&c.q, e.index)
+	c.q.remove(e.index)
 	return true
 }
 
@@ -252,40 +324,51 @@ func (c *Clock) watchLocked() chan struct{} {
 func (c *Clock) step(limit int64) bool {
 	c.runMu.Lock()
 	defer c.runMu.Unlock()
+	return c.stepLocked(limit)
+}
+
+// stepLocked is step for a caller holding runMu.
+func (c *Clock) stepLocked(limit int64) bool {
 	c.mu.Lock()
 	if len(c.q) == 0 || c.q[0].at > limit {
 		c.mu.Unlock()
 		return false
 	}
-	e := heap.Pop(&c.q).(*Event)
-	if e.at > c.now {
-		c.now = e.at
+	it := c.q.remove(0)
+	if it.at > c.now.Load() {
+		c.now.Store(it.at)
 	}
 	c.events++
 	c.mu.Unlock()
-	e.fn()
+	it.fn()
 	return true
 }
 
 // RunUntil runs every event due at or before t, in order, and then advances
 // a virtual clock to t. Events scheduled while running are run too if due.
+// Other goroutines' steps wait until it returns.
 func (c *Clock) RunUntil(t int64) {
-	for c.step(t) {
+	c.runMu.Lock()
+	defer c.runMu.Unlock()
+	for c.stepLocked(t) {
 	}
 	if c.mode == Virtual {
 		c.mu.Lock()
-		if t > c.now {
-			c.now = t
+		if t > c.now.Load() {
+			c.now.Store(t)
 		}
 		c.mu.Unlock()
 	}
 }
 
 // RunAll runs events until none is pending (virtual mode). It returns the
-// number of events run. Use it to let the emulated GPU drain.
+// number of events run. Use it to let the emulated GPU drain. Other
+// goroutines' steps wait until it returns.
 func (c *Clock) RunAll() int {
+	c.runMu.Lock()
+	defer c.runMu.Unlock()
 	n := 0
-	for c.step(Forever) {
+	for c.stepLocked(Forever) {
 		n++
 	}
 	return n
@@ -319,8 +402,8 @@ func (c *Clock) Wait(deadline int64, ready func() bool, wake <-chan struct{}) bo
 				continue
 			}
 			if deadline != Forever {
-				if deadline > c.now {
-					c.now = deadline
+				if deadline > c.now.Load() {
+					c.now.Store(deadline)
 				}
 				c.mu.Unlock()
 				return ready()

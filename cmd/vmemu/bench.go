@@ -88,7 +88,7 @@ func runBench(_ *pflag.FlagSet, args []string, stdout, stderr io.Writer) error {
 		}
 	} else {
 		fmt.Fprintf(stdout, "\nns per %s; each ratio is the median over %d rounds of baseline and subject run back to back.\n",
-			"unit (BO for cs-bo-list, MAP+UNMAP pair for gem-va)", *benchRounds)
+			"unit (BO for cs-bo-list, job for engine-nop, MAP+UNMAP pair for gem-va)", *benchRounds)
 	}
 	if missed && *benchFail {
 		return errTargetMissed

@@ -58,7 +58,7 @@ func commands() []*command {
 			example: demoExample},
 		{name: "info", summary: "print an emulated device profile", run: runInfo, flags: infoFlags,
 			example: "vmemu info\nvmemu info --profile navi31\nvmemu info --list"},
-		{name: "bench", summary: "measure the CS and GEM_VA paths against their same-run baselines and targets", run: runBench,
+		{name: "bench", summary: "measure the CS, engine and GEM_VA paths against their same-run baselines and targets", run: runBench,
 			flags: benchFlags, example: benchExample},
 		{name: "version", summary: "print vmemu's version and the DRM version it reports", run: runVersion,
 			example: "vmemu version"},
