@@ -172,7 +172,19 @@ func (e *Engine) NewKernelEntity(r *Ring, name string, prio Priority, owner any)
 
 // emit sends ev to the sink. The caller checks e.sink != nil first, so that
 // a nil sink costs one comparison.
-func (e *Engine) emit(ev *Event) { e.sink.Event(ev) }
+//
+// The sink gets a pooled copy of ev: a Sink may use the *Event only during
+// the call (see Sink), so events need not be allocated one by one.
+func (e *Engine) emit(ev *Event) {
+	p := eventPool.Get().(*Event)
+	*p = *ev
+	e.sink.Event(p)
+	*p = Event{} // drop the references before pooling
+	eventPool.Put(p)
+}
+
+// eventPool recycles the Events handed to sinks.
+var eventPool = sync.Pool{New: func() any { return new(Event) }}
 
 func (e *Engine) event(kind EventKind, j *Job, now int64) {
 	en := j.entity
