@@ -20,16 +20,17 @@ type Mutex struct {
 	// ReservationClass.
 	class *Class
 
-	// state is the kernel's mutex owner word reduced to its flags:
-	// stateLocked while held, stateWaiters while the wait list is not
-	// empty. An uncontended Lock or Unlock is one compare-and-swap on it
-	// without mu, as __mutex_trylock_fast() and __mutex_unlock_fast() are;
-	// every other change happens with mu held.
-	state atomic.Uint32
-	// ctx is the context holding the Mutex, nil when unlocked or taken
-	// without a context (ww->ctx). The holder writes it; others read it
-	// with mu held, when deciding wounds and deaths.
-	ctx atomic.Pointer[AcquireCtx]
+	// owner is the kernel's mutex owner word: nil when free, the holding
+	// context (ww->ctx), or plainOwner for a lock taken without one. An
+	// uncontended Lock is one compare-and-swap on it without mu, as
+	// __mutex_trylock_fast() is; an Unlock without waiters one store.
+	owner atomic.Pointer[AcquireCtx]
+	// waiting is MUTEX_FLAG_WAITERS: set, with mu held, before a locker
+	// looks at the owner to decide whether to sleep, and cleared when the
+	// wait list empties. Unlock stores the owner, then reads waiting; a
+	// waiter stores waiting, then reads the owner: one of the two sees the
+	// other, so no wake-up is lost.
+	waiting atomic.Bool
 	// mu is the kernel's wait_lock: it serialises the slow paths and the
 	// wait list. No other lock is taken while mu is held.
 	mu sync.Mutex
@@ -39,11 +40,24 @@ type Mutex struct {
 	waiters []*waiter
 }
 
-// Bits of Mutex.state (MUTEX_FLAG_WAITERS and the owner being set).
-const (
-	stateLocked  uint32 = 1
-	stateWaiters uint32 = 2
-)
+// plainOwner stands in the owner word for a lock taken without a context.
+var plainOwner = new(AcquireCtx)
+
+// holder is what the owner word holds for ctx.
+func holder(ctx *AcquireCtx) *AcquireCtx {
+	if ctx == nil {
+		return plainOwner
+	}
+	return ctx
+}
+
+// ctxOf is the context an owner word names, nil for none.
+func ctxOf(o *AcquireCtx) *AcquireCtx {
+	if o == plainOwner {
+		return nil
+	}
+	return o
+}
 
 // testWaitHook, when set by a test, runs each time a lock goes to sleep on
 // m, queued on its wait list. Tests use it to order goroutines without
@@ -127,17 +141,11 @@ func (m *Mutex) tryLock(ctx *AcquireCtx, victim bool) bool {
 		ctx.dbg.checkLock(ctx, m, false, victim)
 	}
 	resetWound(ctx)
-	if m.state.CompareAndSwap(0, stateLocked) {
-		m.acquiredFast(ctx)
-		return true
+	if !m.owner.CompareAndSwap(nil, holder(ctx)) {
+		return false
 	}
-	m.mu.Lock()
-	ok := m.tryAcquireLocked()
-	if ok {
-		m.acquire(ctx)
-	}
-	m.mu.Unlock()
-	return ok
+	m.acquiredFast(ctx)
+	return true
 }
 
 // resetWound clears a wound left from before a back-off: nobody can wound
@@ -148,26 +156,11 @@ func resetWound(ctx *AcquireCtx) {
 	}
 }
 
-// tryAcquireLocked sets stateLocked if m is free, keeping stateWaiters,
-// and reports whether it did.
-//
-// Preconditions: m.mu held.
-func (m *Mutex) tryAcquireLocked() bool {
-	for s := m.state.Load(); s&stateLocked == 0; s = m.state.Load() {
-		if m.state.CompareAndSwap(s, s|stateLocked) {
-			return true
-		}
-	}
-	return false
-}
-
-// acquiredFast completes a fast-path acquisition: it mirrors
-// ww_mutex_set_context_fastpath(). A waiter that queued between the
-// compare-and-swap and the context store saw no context on m, so it could
-// neither wound nor die because of ctx: with waiters present, run the
-// waiter checks now, under mu, as the kernel does after its smp_mb().
+// acquiredFast completes an acquisition made without mu: it mirrors
+// ww_mutex_set_context_fastpath(). A waiter that queued meanwhile decided
+// on a stale owner, so with waiters present run the waiter checks now,
+// under mu, as the kernel does after its smp_mb().
 func (m *Mutex) acquiredFast(ctx *AcquireCtx) {
-	m.ctx.Store(ctx)
 	if ctx == nil {
 		return
 	}
@@ -175,7 +168,7 @@ func (m *Mutex) acquiredFast(ctx *AcquireCtx) {
 	if lockdepEnabled {
 		ctx.dbg.contending = nil
 	}
-	if m.state.Load()&stateWaiters != 0 {
+	if m.waiting.Load() {
 		m.mu.Lock()
 		if len(m.waiters) > 0 {
 			m.checkWaiters(ctx)
@@ -187,24 +180,24 @@ func (m *Mutex) acquiredFast(ctx *AcquireCtx) {
 // Unlock unlocks m and wakes the first waiter. It mirrors ww_mutex_unlock().
 // It panics if m is not locked.
 //
-// Without waiters it is one compare-and-swap (__mutex_unlock_fast());
-// otherwise the flag is cleared and the first waiter woken under mu.
+// Without waiters it is one store of the owner word
+// (__mutex_unlock_fast()); with waiters the first is also woken under mu.
 func (m *Mutex) Unlock() {
-	if m.state.Load()&stateLocked == 0 {
+	o := m.owner.Load()
+	if o == nil {
 		panic("ww: Unlock of unlocked Mutex")
 	}
-	if ctx := m.ctx.Load(); ctx != nil {
+	if ctx := ctxOf(o); ctx != nil {
 		if lockdepEnabled {
 			ctx.dbg.checkUnlock(ctx, m)
 		}
 		ctx.acquired.Add(-1)
-		m.ctx.Store(nil)
 	}
-	if m.state.CompareAndSwap(stateLocked, 0) {
+	m.owner.Store(nil)
+	if !m.waiting.Load() {
 		return
 	}
 	m.mu.Lock()
-	m.state.And(^stateLocked)
 	if len(m.waiters) > 0 {
 		m.waiters[0].wakeUp()
 	}
@@ -213,12 +206,12 @@ func (m *Mutex) Unlock() {
 
 // IsLocked reports whether m is held, as ww_mutex_is_locked() does. The
 // answer may be stale by the time the caller looks at it.
-func (m *Mutex) IsLocked() bool { return m.state.Load()&stateLocked != 0 }
+func (m *Mutex) IsLocked() bool { return m.owner.Load() != nil }
 
 // Owner returns the context holding m, or nil when m is unlocked or was
 // taken without a context. It mirrors dma_resv_locking_ctx(). The answer
 // is stable only when the caller's own context is the owner.
-func (m *Mutex) Owner() *AcquireCtx { return m.ctx.Load() }
+func (m *Mutex) Owner() *AcquireCtx { return ctxOf(m.owner.Load()) }
 
 // lock is __ww_mutex_lock(): take m at once if free, else queue on the wait
 // list and sleep until m is free, ctx must back off, or cancel fires.
@@ -228,33 +221,29 @@ func (m *Mutex) lock(ctx *AcquireCtx, cancel <-chan struct{}, slow, victim bool)
 		ctx.dbg.checkLock(ctx, m, slow, victim)
 	}
 	resetWound(ctx)
-	// Fast path: free and nobody waiting (ww_mutex_lock() taking
-	// __mutex_trylock_fast()).
-	if m.state.CompareAndSwap(0, stateLocked) {
+	h := holder(ctx)
+	// Fast path: free (ww_mutex_lock() taking __mutex_trylock_fast()).
+	if m.owner.CompareAndSwap(nil, h) {
 		m.acquiredFast(ctx)
 		return nil
 	}
 	m.mu.Lock()
-	if ctx != nil && m.state.Load()&stateLocked != 0 && m.ctx.Load() == ctx {
+	if ctx != nil && m.owner.Load() == ctx {
 		m.mu.Unlock()
 		return errno.EALREADY
 	}
-	// Take m if free; otherwise raise stateWaiters before looking at the
-	// holder's context, so that a fast-path holder either is seen here or
-	// sees the flag (acquiredFast).
-	for {
-		s := m.state.Load()
-		if s&stateLocked == 0 {
-			if m.state.CompareAndSwap(s, s|stateLocked) {
-				m.acquire(ctx)
-				m.mu.Unlock()
-				return nil
-			}
-			continue
+	// Raise the waiters flag before looking at the owner again, so that
+	// an Unlock either is seen here or sees the flag and wakes the first
+	// waiter; a fast-path locker likewise runs the waiter checks
+	// (acquiredFast).
+	m.waiting.Store(true)
+	if m.owner.CompareAndSwap(nil, h) {
+		if len(m.waiters) == 0 {
+			m.waiting.Store(false)
 		}
-		if s&stateWaiters != 0 || m.state.CompareAndSwap(s, s|stateWaiters) {
-			break
-		}
+		m.acquire(ctx)
+		m.mu.Unlock()
+		return nil
 	}
 
 	w := &waiter{ctx: ctx}
@@ -270,13 +259,13 @@ func (m *Mutex) lock(ctx *AcquireCtx, cancel <-chan struct{}, slow, victim bool)
 	}
 	if err := m.addWaiter(w); err != nil {
 		if len(m.waiters) == 0 {
-			m.state.And(^stateWaiters)
+			m.waiting.Store(false)
 		}
 		m.mu.Unlock()
 		return err
 	}
 	for {
-		if m.tryAcquireLocked() {
+		if m.owner.CompareAndSwap(nil, h) {
 			m.removeWaiter(w)
 			m.acquire(ctx)
 			m.mu.Unlock()
@@ -318,14 +307,12 @@ func cancelled(cancel <-chan struct{}) bool {
 	}
 }
 
-// acquire records ctx as the holder of m, which the caller just locked
-// on the slow path. It mirrors ww_mutex_lock_acquired() followed by
-// __ww_mutex_check_waiters().
+// acquire completes an acquisition of m by ctx on the slow path. It
+// mirrors ww_mutex_lock_acquired() followed by __ww_mutex_check_waiters().
 //
-// Preconditions: m.mu held; stateLocked set by the caller; the caller is
-// not on the wait list.
+// Preconditions: m.mu held; the owner word set to ctx by the caller; the
+// caller is not on the wait list.
 func (m *Mutex) acquire(ctx *AcquireCtx) {
-	m.ctx.Store(ctx)
 	if ctx == nil {
 		return
 	}
@@ -411,7 +398,7 @@ func (m *Mutex) checkKill(w *waiter, ctx *AcquireCtx) error {
 		}
 		return nil
 	}
-	if hold := m.ctx.Load(); hold != nil && ctx.younger(hold) {
+	if hold := ctxOf(m.owner.Load()); hold != nil && ctx.younger(hold) {
 		return m.kill(ctx)
 	}
 	for _, cur := range m.waiters {
@@ -460,7 +447,7 @@ func (m *Mutex) addWaiter(w *waiter) error {
 	}
 	m.waiters = slices.Insert(m.waiters, pos, w)
 	if !waitDie {
-		m.wound(ctx, m.ctx.Load())
+		m.wound(ctx, ctxOf(m.owner.Load()))
 	}
 	return nil
 }
@@ -474,6 +461,6 @@ func (m *Mutex) removeWaiter(w *waiter) {
 		m.waiters = slices.Delete(m.waiters, i, i+1)
 	}
 	if len(m.waiters) == 0 {
-		m.state.And(^stateWaiters)
+		m.waiting.Store(false)
 	}
 }
