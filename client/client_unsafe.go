@@ -137,63 +137,97 @@ type IBRef struct {
 
 // Submit is amdgpu_cs_submit_raw2(): CS. It returns the sequence number.
 func (c *Client) Submit(s Submission) (uint64, error) {
-	type chunkBuf struct {
-		hdr  uapi.CSChunk
-		data []byte
-	}
-	var chunks []*chunkBuf
-	add := func(id uint32, data []byte) {
-		chunks = append(chunks, &chunkBuf{hdr: uapi.CSChunk{ChunkID: id, LengthDW: uint32(len(data) / 4)}, data: data})
-	}
+	// Everything the ioctl reads by address lives in a pooled heap buffer
+	// (addresses kept as integers must not move), reused across calls as
+	// a C driver reuses its submission arrays.
+	sb := submitPool.Get().(*submitBufs)
+	defer sb.release()
 	for _, ib := range s.IBs {
-		b := make([]byte, uapi.SizeOfCSChunkIB)
+		b := sb.bytes(uapi.SizeOfCSChunkIB)
 		(&uapi.CSChunkIB{VAStart: ib.VA, IBBytes: ib.Dwords * 4, IPType: ib.IP, Ring: ib.Ring}).MarshalBytes(b)
-		add(uapi.AMDGPU_CHUNK_ID_IB, b)
+		sb.add(uapi.AMDGPU_CHUNK_ID_IB, b)
 	}
-	var keepAlive [][]byte
 	if len(s.BOs) > 0 {
-		ents := make([]byte, len(s.BOs)*uapi.SizeOfBOListEntry)
+		ents := sb.bytes(len(s.BOs) * uapi.SizeOfBOListEntry)
 		for i, h := range s.BOs {
 			binary.LittleEndian.PutUint32(ents[i*8:], h)
 		}
-		keepAlive = append(keepAlive, ents)
-		b := make([]byte, uapi.SizeOfBOList)
+		b := sb.bytes(uapi.SizeOfBOList)
 		(&uapi.BOListIn{BONumber: uint32(len(s.BOs)), BOInfoSize: uapi.SizeOfBOListEntry,
 			BOInfoPtr: uapi.P64(usermem.SliceAddr(ents))}).MarshalBytes(b)
-		add(uapi.AMDGPU_CHUNK_ID_BO_HANDLES, b)
+		sb.add(uapi.AMDGPU_CHUNK_ID_BO_HANDLES, b)
 	}
 	sems := func(id uint32, hs []uint32) {
 		if len(hs) == 0 {
 			return
 		}
-		b := make([]byte, 4*len(hs))
+		b := sb.bytes(4 * len(hs))
 		for i, h := range hs {
 			binary.LittleEndian.PutUint32(b[4*i:], h)
 		}
-		add(id, b)
+		sb.add(id, b)
 	}
 	sems(uapi.AMDGPU_CHUNK_ID_SYNCOBJ_IN, s.WaitSyncobjs)
 	sems(uapi.AMDGPU_CHUNK_ID_SYNCOBJ_OUT, s.SignalSyncobjs)
 	if len(s.Deps) > 0 && len(s.IBs) > 0 {
-		b := make([]byte, len(s.Deps)*uapi.SizeOfCSChunkDep)
+		b := sb.bytes(len(s.Deps) * uapi.SizeOfCSChunkDep)
 		for i, seq := range s.Deps {
 			(&uapi.CSChunkDep{IPType: s.IBs[0].IP, Ring: s.IBs[0].Ring, CtxID: s.Ctx, Handle: seq}).MarshalBytes(b[i*uapi.SizeOfCSChunkDep:])
 		}
-		add(uapi.AMDGPU_CHUNK_ID_DEPENDENCIES, b)
+		sb.add(uapi.AMDGPU_CHUNK_ID_DEPENDENCIES, b)
 	}
-	ptrs := make([]uint64, len(chunks))
-	for i, ch := range chunks {
+	// Addresses last: the chunk array no longer grows.
+	for i := range sb.chunks {
+		ch := &sb.chunks[i]
 		ch.hdr.ChunkData = uapi.SliceP64(ch.data)
-		ptrs[i] = uint64(uapi.PtrTo(&ch.hdr))
+		sb.ptrs = append(sb.ptrs, uint64(uapi.PtrTo(&ch.hdr)))
 	}
-	a := uapi.CSIn{CtxID: s.Ctx, NumChunks: uint32(len(chunks)), Chunks: uapi.SliceP64(ptrs)}
-	err := c.ioctl(uapi.DRM_IOCTL_AMDGPU_CS, unsafe.Pointer(&a), "CS")
-	runtime.KeepAlive(chunks)
-	runtime.KeepAlive(keepAlive)
-	if err != nil {
+	sb.arg = uapi.CSIn{CtxID: s.Ctx, NumChunks: uint32(len(sb.chunks)), Chunks: uapi.SliceP64(sb.ptrs)}
+	if err := c.ioctl(uapi.DRM_IOCTL_AMDGPU_CS, unsafe.Pointer(&sb.arg), "CS"); err != nil {
 		return 0, err
 	}
-	return (*uapi.CSOut)(unsafe.Pointer(&a)).Handle, nil
+	return (*uapi.CSOut)(unsafe.Pointer(&sb.arg)).Handle, nil
+}
+
+// submitBufs holds one Submit's ioctl memory: the argument, the chunk
+// headers and their address array, and an arena for the chunk payloads.
+type submitBufs struct {
+	arg    uapi.CSIn
+	chunks []submitChunk
+	ptrs   []uint64
+	arena  []byte
+}
+
+type submitChunk struct {
+	hdr  uapi.CSChunk
+	data []byte
+}
+
+var submitPool = sync.Pool{New: func() any { return new(submitBufs) }}
+
+// bytes returns n zeroed bytes of the arena. A full arena is replaced,
+// not grown: earlier payloads keep the array they were cut from.
+func (sb *submitBufs) bytes(n int) []byte {
+	if len(sb.arena)+n > cap(sb.arena) {
+		sb.arena = make([]byte, 0, max(2*cap(sb.arena), n, 256))
+	}
+	b := sb.arena[len(sb.arena) : len(sb.arena)+n]
+	sb.arena = sb.arena[:len(sb.arena)+n]
+	clear(b)
+	return b
+}
+
+func (sb *submitBufs) add(id uint32, data []byte) {
+	sb.chunks = append(sb.chunks, submitChunk{
+		hdr: uapi.CSChunk{ChunkID: id, LengthDW: uint32(len(data) / 4)}, data: data})
+}
+
+// release empties the buffers and returns them to the pool.
+func (sb *submitBufs) release() {
+	clear(sb.chunks)
+	sb.chunks, sb.ptrs, sb.arena = sb.chunks[:0], sb.ptrs[:0], sb.arena[:0]
+	sb.arg = uapi.CSIn{}
+	submitPool.Put(sb)
 }
 
 // WaitCS is amdgpu_cs_query_fence_status() with an absolute timeout
