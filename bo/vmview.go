@@ -11,7 +11,7 @@ import (
 // can key the VM's bo_va lookups.
 type VMBO struct{ B *BO }
 
-// VMBases implements bova.BasesHolder: the BO's bo_va list.
+// VMBases implements bova.BO: the BO's bo_va list.
 func (v VMBO) VMBases() *bova.Bases { return &v.B.vmBases }
 
 // Size implements bova.BO.

@@ -18,13 +18,6 @@ type Bases struct {
 	list atomic.Pointer[[]*BoVA]
 }
 
-// BasesHolder is implemented by BOs that keep their bo_vas (the kernel's
-// amdgpu_bo.vm_bo). A VM finds a bo_va through it without a table of its
-// own.
-type BasesHolder interface {
-	VMBases() *Bases
-}
-
 // Find returns the bo_va whose owner is vm, or nil.
 func (s *Bases) Find(vm any) *BoVA {
 	if p := s.list.Load(); p != nil {

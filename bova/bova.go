@@ -48,6 +48,9 @@ type BO interface {
 	// InPreferredDomain reports whether the current placement is in one of
 	// the BO's preferred domains (bo->preferred_domains).
 	InPreferredDomain() bool
+	// VMBases is the BO's list of bo_vas, one per VM it is opened in
+	// (amdgpu_bo.vm_bo), which amdgpu_vm_bo_find() walks.
+	VMBases() *Bases
 }
 
 // State is the per-VM status of a bo_va's base: which list of struct

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/vmemu/vmemu/bova"
 	"github.com/vmemu/vmemu/errno"
 	"github.com/vmemu/vmemu/gpu"
 	"github.com/vmemu/vmemu/resv"
@@ -20,6 +21,8 @@ type fakeBO struct {
 	mu        sync.Mutex
 	pl        Placement
 	preferred bool
+
+	bases bova.Bases
 }
 
 func (b *fakeBO) Size() uint64     { return b.size }
@@ -34,6 +37,8 @@ func (b *fakeBO) Placement() Placement {
 	defer b.mu.Unlock()
 	return b.pl
 }
+
+func (b *fakeBO) VMBases() *bova.Bases { return &b.bases }
 
 func (b *fakeBO) InPreferredDomain() bool {
 	b.mu.Lock()

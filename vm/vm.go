@@ -82,8 +82,8 @@ type VM struct {
 	status bova.StatusLists
 	// freed is vm->freed. Protected by mu.
 	freed *bova.List
-	// bovas holds every bo_va of the VM by BO; lookups go through the BO's
-	// own list when it has one (lookupLocked).
+	// bovas holds every bo_va of the VM by BO, for walks over all of
+	// them; lookups go through the BO's own list (lookupLocked).
 	// Protected by mu.
 	bovas map[BO]*bova.BoVA
 	// prt is fpriv->prt_va. Protected by mu.
@@ -208,15 +208,10 @@ func (v *VM) Find(bo BO) *bova.BoVA {
 	return v.lookupLocked(bo)
 }
 
-// lookupLocked finds bo's bo_va in this VM (amdgpu_vm_bo_find()): through
-// the BO's own bo_va list when it keeps one (bo->vm_bo, a scan of one or
-// two entries), else in the VM's table. v.mu held.
-func (v *VM) lookupLocked(bo BO) *bova.BoVA {
-	if h, ok := bo.(bova.BasesHolder); ok {
-		return h.VMBases().Find(v)
-	}
-	return v.bovas[bo]
-}
+// lookupLocked finds bo's bo_va in this VM (amdgpu_vm_bo_find()) on the
+// BO's own bo_va list (bo->vm_bo, a scan of one or two entries). v.mu
+// held.
+func (v *VM) lookupLocked(bo BO) *bova.BoVA { return bo.VMBases().Find(v) }
 
 // AlwaysValidBO is implemented by BOs that know whether they were created
 // with AMDGPU_GEM_CREATE_VM_ALWAYS_VALID; such a BO can only be opened in
@@ -246,9 +241,7 @@ func (v *VM) AddBO(bo BO) (*bova.BoVA, error) {
 	}
 	b := bova.New(v, bo, v.isAlwaysValid(bo), v.m.domain.Stub())
 	v.bovas[bo] = b
-	if h, ok := bo.(bova.BasesHolder); ok {
-		h.VMBases().Add(b)
-	}
+	bo.VMBases().Add(b)
 	if b.AlwaysValid() {
 		v.status.BecomeIdle(b)
 		if !bo.InPreferredDomain() {
@@ -292,9 +285,7 @@ func (v *VM) delLocked(b *bova.BoVA, explicit bool) {
 	b.MarkDeleted()
 	if bo := b.BO(); bo != nil {
 		delete(v.bovas, bo)
-		if h, ok := bo.(bova.BasesHolder); ok {
-			h.VMBases().Remove(b)
-		}
+		bo.VMBases().Remove(b)
 	}
 }
 
