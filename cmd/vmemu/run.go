@@ -106,7 +106,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 				fmt.Fprintf(fs.Output(), "Examples:\n  %s\n", strings.ReplaceAll(c.example, "\n", "\n  "))
 			}
 		}
-		if err := fs.Parse(args[1:]); err != nil {
+		// pflag prints the usage itself when it meets -h/--help; silence
+		// it during parsing so that help is printed once, to stdout.
+		fs.SetOutput(io.Discard)
+		err := fs.Parse(args[1:])
+		fs.SetOutput(stderr)
+		if err != nil {
 			if errors.Is(err, pflag.ErrHelp) {
 				fs.SetOutput(stdout)
 				fs.Usage()

@@ -28,12 +28,16 @@ func isUsage(err error) bool {
 
 func TestHelpEverySubcommand(t *testing.T) {
 	for _, c := range commands() {
-		out, _, err := runArgs(c.name, "--help")
+		out, errOut, err := runArgs(c.name, "--help")
 		if err != nil {
 			t.Errorf("%s --help: %v", c.name, err)
 		}
 		if !strings.Contains(out, "Usage: vmemu "+c.name) || !strings.Contains(out, "Examples:") {
 			t.Errorf("%s --help output:\n%s", c.name, out)
+		}
+		// Once, on stdout: pflag's own usage print must not add a copy.
+		if n := strings.Count(out, "Usage:"); n != 1 || errOut != "" {
+			t.Errorf("%s --help: usage printed %d times on stdout, stderr %q", c.name, n, errOut)
 		}
 	}
 	out, _, err := runArgs("--help")
