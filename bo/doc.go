@@ -56,6 +56,13 @@
 // system memory after a CPU wait for idle (amdgpu_bo_move() with TT →
 // SYSTEM): its pages stay, nothing is copied.
 //
+// A BO reaches its LRU tail when it is placed or moved, and when it is
+// unpinned. Validation of a BO already in place leaves its position alone
+// (ttm_bo_validate() returns at once for a compatible resource), and a CS
+// does not bump the BOs of its list, as amdgpu has not since the drm_exec
+// rework (6.6); it moves the VM's per-VM BOs to their tails together
+// (Manager.BulkMoveToTail, amdgpu_vm_move_to_lru_tail()).
+//
 // The old range of a move becomes a ghost object (ttm_buffer_object_transfer):
 // it returns to the pool only when the move fence signals. K7.0 instead
 // frees the old VRAM range of a pipelined eviction at once and makes the

@@ -364,13 +364,28 @@ func (m *Manager) setPlacement(b *BO, a *Allocation, moved bool) {
 	}
 }
 
-// Touch moves b to the tail of its LRU list (ttm_bo_move_to_lru_tail()),
-// as validation for a submission does.
+// Touch moves b to the tail of its LRU list (ttm_bo_move_to_lru_tail()).
 func (m *Manager) Touch(b *BO) {
 	m.lruMu.Lock()
 	if b.lru != nil {
 		l := &b.mem.pool.lru
 		l.MoveToBack(b.lru)
+	}
+	m.lruMu.Unlock()
+}
+
+// BulkMoveToTail moves bs, in order, to the tails of their LRU lists under
+// one LRU lock: ttm_lru_bulk_move_tail() for a VM's per-VM BOs
+// (amdgpu_vm_move_to_lru_tail() at the end of a CS).
+func (m *Manager) BulkMoveToTail(bs []*BO) {
+	if len(bs) == 0 {
+		return
+	}
+	m.lruMu.Lock()
+	for _, b := range bs {
+		if b.lru != nil {
+			b.mem.pool.lru.MoveToBack(b.lru)
+		}
 	}
 	m.lruMu.Unlock()
 }
@@ -555,8 +570,10 @@ func (m *Manager) moveTo(b *BO, na *Allocation, evict bool) (*fence.Fence, error
 }
 
 // Validate moves b into one of domains if it is not there already,
-// evicting if needed (ttm_bo_validate() with amdgpu's placement), and
-// moves it to the LRU tail. A pinned BO cannot move (EINVAL).
+// evicting if needed (ttm_bo_validate() with amdgpu's placement); a move
+// puts it at its new LRU tail, a BO already in place keeps its LRU
+// position, as ttm_bo_validate() returns at once for a compatible
+// resource. A pinned BO cannot move (EINVAL).
 //
 // Preconditions: b's reservation is held in e.
 func (m *Manager) Validate(e *ww.Exec, b *BO, domains Domain) error {
@@ -565,7 +582,6 @@ func (m *Manager) Validate(e *ww.Exec, b *BO, domains Domain) error {
 	pin := b.pin
 	b.mu.Unlock()
 	if cur != nil && cur.pool.domain&domains != 0 {
-		m.Touch(b)
 		return nil
 	}
 	if pin > 0 {
@@ -585,7 +601,11 @@ func (m *Manager) Validate(e *ww.Exec, b *BO, domains Domain) error {
 // ValidateCS mirrors amdgpu_cs_bo_validate(): a pinned BO stays where it
 // is; otherwise it is validated into its preferred domains, and on ENOMEM
 // into the allowed ones. (The CS's byte-move throttling is not modelled:
-// the preferred domains are always tried first.)
+// the preferred domains are always tried first.) A BO already in place
+// keeps its LRU position: since the drm_exec rework (6.6) the CS no longer
+// bumps each listed BO (ttm_eu_fence_buffer_objects() did); only the VM's
+// per-VM BOs move, in bulk, when the CS is submitted (see
+// BulkMoveToTail).
 //
 // Preconditions: b's reservation is held in e.
 func (m *Manager) ValidateCS(e *ww.Exec, b *BO) error {
@@ -597,7 +617,6 @@ func (m *Manager) ValidateCS(e *ww.Exec, b *BO) error {
 		return nil
 	}
 	if cur != nil && cur.pool.domain&pref != 0 {
-		m.Touch(b)
 		return nil
 	}
 	err := m.Validate(e, b, pref)

@@ -260,8 +260,6 @@ func Submit(env SubmitEnv, p *Parsed) (uint64, error) {
 		case *resv.Resv:
 			r = x
 		case *bo.BO:
-			// ttm_bo_move_to_lru_tail_unlocked(): validation above already
-			// moved every listed BO to its LRU tail.
 			r = x.Resv()
 		default:
 			continue
@@ -274,6 +272,18 @@ func Submit(env SubmitEnv, p *Parsed) (uint64, error) {
 		r.AddFence(leader.Finished(), usage)
 	}
 	seq := leaderEn.AddFence(leader.Finished())
+	// amdgpu_vm_move_to_lru_tail(): the VM's per-VM BOs go to their LRU
+	// tails in bulk; other listed BOs keep their positions (drm_exec
+	// unlocks without the LRU bump ttm_eu_fence_buffer_objects() did).
+	if perVM := v.PerVMBOs(nil); len(perVM) > 0 {
+		bs := make([]*bo.BO, 0, len(perVM))
+		for _, x := range perVM {
+			if vb, ok := x.(bo.VMBO); ok {
+				bs = append(bs, vb.B)
+			}
+		}
+		env.Mem.BulkMoveToTail(bs)
+	}
 	// amdgpu_cs_post_dependencies()
 	for _, d := range p.PostDeps {
 		if d.Point != 0 {

@@ -3,6 +3,7 @@ package vm
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -86,6 +87,10 @@ type VM struct {
 	// them; lookups go through the BO's own list (lookupLocked).
 	// Protected by mu.
 	bovas map[BO]*bova.BoVA
+	// perVM lists the per-VM ("always valid") BOs in the order they were
+	// opened: the VM's LRU bulk-move range (vm->lru_bulk_move). Protected
+	// by mu.
+	perVM []BO
 	// prt is fpriv->prt_va. Protected by mu.
 	prt *bova.BoVA
 	// lastUpdate is vm->last_update, never nil. Protected by mu.
@@ -213,6 +218,14 @@ func (v *VM) Find(bo BO) *bova.BoVA {
 // held.
 func (v *VM) lookupLocked(bo BO) *bova.BoVA { return bo.VMBases().Find(v) }
 
+// PerVMBOs appends the VM's per-VM BOs to out, in the order they were
+// opened: the BOs amdgpu_vm_move_to_lru_tail() moves in bulk.
+func (v *VM) PerVMBOs(out []BO) []BO {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return append(out, v.perVM...)
+}
+
 // AlwaysValidBO is implemented by BOs that know whether they were created
 // with AMDGPU_GEM_CREATE_VM_ALWAYS_VALID; such a BO can only be opened in
 // the VM whose root resv it shares.
@@ -242,6 +255,9 @@ func (v *VM) AddBO(bo BO) (*bova.BoVA, error) {
 	b := bova.New(v, bo, v.isAlwaysValid(bo), v.m.domain.Stub())
 	v.bovas[bo] = b
 	bo.VMBases().Add(b)
+	if b.AlwaysValid() {
+		v.perVM = append(v.perVM, bo)
+	}
 	if b.AlwaysValid() {
 		v.status.BecomeIdle(b)
 		if !bo.InPreferredDomain() {
@@ -286,6 +302,11 @@ func (v *VM) delLocked(b *bova.BoVA, explicit bool) {
 	if bo := b.BO(); bo != nil {
 		delete(v.bovas, bo)
 		bo.VMBases().Remove(b)
+		if b.AlwaysValid() {
+			if i := slices.Index(v.perVM, bo); i >= 0 {
+				v.perVM = slices.Delete(v.perVM, i, i+1)
+			}
+		}
 	}
 }
 
