@@ -1,11 +1,11 @@
 package bench
 
 import (
-	"container/heap"
 	"testing"
 
 	"github.com/vmemu/vmemu/fence"
 	"github.com/vmemu/vmemu/gpu"
+	"github.com/vmemu/vmemu/internal/heapbase"
 	"github.com/vmemu/vmemu/sim"
 )
 
@@ -54,55 +54,7 @@ func EngineDependentNop(crossRing bool) func(*testing.B) {
 	}
 }
 
-// heapEvent has the layout of a clock event as gpu's baseline has it
-// (time, sequence, function, heap index); heapEvents is a container/heap
-// queue of them.
-type heapEvent struct {
-	at    int64
-	seq   uint64
-	fn    func()
-	index int
-}
-
-type heapEvents []*heapEvent
-
-func (h heapEvents) Len() int { return len(h) }
-func (h heapEvents) Less(i, j int) bool {
-	if h[i].at != h[j].at {
-		return h[i].at < h[j].at
-	}
-	return h[i].seq < h[j].seq
-}
-func (h heapEvents) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].index = i
-	h[j].index = j
-}
-func (h *heapEvents) Push(x any) {
-	e := x.(*heapEvent)
-	e.index = len(*h)
-	*h = append(*h, e)
-}
-func (h *heapEvents) Pop() any {
-	old := *h
-	n := len(old)
-	e := old[n-1]
-	old[n-1] = nil
-	e.index = -1
-	*h = old[:n-1]
-	return e
-}
-
 // HeapPushPopBaseline is one push and one pop of a freshly allocated
 // 32-byte event on an empty container/heap: gpu's
 // BenchmarkHeapPushPopBaseline/depth=0.
-func HeapPushPopBaseline(b *testing.B) {
-	var h heapEvents
-	fn := func() {}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		heap.Push(&h, &heapEvent{at: int64(i), seq: uint64(i), fn: fn})
-		heap.Pop(&h)
-	}
-}
+func HeapPushPopBaseline(b *testing.B) { heapbase.PushPop(b, 0, false) }

@@ -1,10 +1,11 @@
 package gpu
 
 import (
-	"container/heap"
+	"fmt"
 	"testing"
 
 	"github.com/vmemu/vmemu/fence"
+	"github.com/vmemu/vmemu/internal/heapbase"
 	"github.com/vmemu/vmemu/sim"
 )
 
@@ -85,62 +86,13 @@ func BenchmarkIndependentNop(b *testing.B) {
 	runBatches(b, clock, func(i int) { ens[i%len(ens)].Push(nil) })
 }
 
-// benchEvent has the layout of sim.Event (time, sequence, function, heap
-// index); benchHeap is the clock's container/heap queue of them.
-type benchEvent struct {
-	at    int64
-	seq   uint64
-	fn    func()
-	index int
-}
-
-type benchHeap []*benchEvent
-
-func (h benchHeap) Len() int { return len(h) }
-func (h benchHeap) Less(i, j int) bool {
-	if h[i].at != h[j].at {
-		return h[i].at < h[j].at
-	}
-	return h[i].seq < h[j].seq
-}
-func (h benchHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].index = i
-	h[j].index = j
-}
-func (h *benchHeap) Push(x any) {
-	e := x.(*benchEvent)
-	e.index = len(*h)
-	*h = append(*h, e)
-}
-func (h *benchHeap) Pop() any {
-	old := *h
-	n := len(old)
-	e := old[n-1]
-	old[n-1] = nil
-	e.index = -1
-	*h = old[:n-1]
-	return e
-}
-
 // BenchmarkHeapPushPopBaseline: one push and one pop of a freshly
-// allocated event (as Clock.Schedule allocates one) on a container/heap
-// holding depth others.
+// allocated event (as Clock.Schedule allocated one) on a container/heap
+// holding depth others (internal/heapbase, the baseline vmemu bench uses
+// too).
 func BenchmarkHeapPushPopBaseline(b *testing.B) {
 	for _, depth := range []int{0, 4} {
-		b.Run(map[int]string{0: "depth=0", 4: "depth=4"}[depth], func(b *testing.B) {
-			var h benchHeap
-			fn := func() {}
-			for i := 0; i < depth; i++ {
-				heap.Push(&h, &benchEvent{at: 1 << 40, seq: uint64(i), fn: fn})
-			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				heap.Push(&h, &benchEvent{at: int64(i), seq: uint64(i), fn: fn})
-				heap.Pop(&h)
-			}
-		})
+		b.Run(fmt.Sprintf("depth=%d", depth), func(b *testing.B) { heapbase.PushPop(b, depth, false) })
 	}
 }
 

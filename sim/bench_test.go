@@ -1,9 +1,10 @@
 package sim
 
 import (
-	"container/heap"
 	"fmt"
 	"testing"
+
+	"github.com/vmemu/vmemu/internal/heapbase"
 )
 
 // The Schedule+Step benchmarks and the container/heap baseline use the same
@@ -14,95 +15,37 @@ import (
 var benchDepths = []int{0, 1024}
 
 func BenchmarkScheduleStep(b *testing.B) {
-	for _, depth := range benchDepths {
-		b.Run(fmt.Sprintf("depth=%d", depth), func(b *testing.B) {
-			c := NewVirtual(0)
-			fn := func() {}
-			for i := 0; i < depth; i++ {
-				c.Schedule(1<<40+int64(i), fn) // stays queued
-			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				c.Schedule(int64(i), fn)
-				c.Step()
-			}
-		})
-	}
+	benchStep(b, func(c *Clock, at int64, fn func()) { c.Schedule(at, fn) })
 }
 
 // BenchmarkPostStep is BenchmarkScheduleStep with Post (no handle).
-func BenchmarkPostStep(b *testing.B) {
+func BenchmarkPostStep(b *testing.B) { benchStep(b, (*Clock).Post) }
+
+// benchStep schedules an event with add and runs it, on a queue of each
+// benchDepths depth.
+func benchStep(b *testing.B, add func(c *Clock, at int64, fn func())) {
 	for _, depth := range benchDepths {
 		b.Run(fmt.Sprintf("depth=%d", depth), func(b *testing.B) {
 			c := NewVirtual(0)
 			fn := func() {}
 			for i := 0; i < depth; i++ {
-				c.Post(1<<40+int64(i), fn) // stays queued
+				add(c, 1<<40+int64(i), fn) // stays queued
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				c.Post(int64(i), fn)
+				add(c, int64(i), fn)
 				c.Step()
 			}
 		})
 	}
 }
 
-type benchEvent struct {
-	at    int64
-	seq   uint64
-	fn    func()
-	index int
-}
-
-type benchHeap []*benchEvent
-
-func (h benchHeap) Len() int { return len(h) }
-func (h benchHeap) Less(i, j int) bool {
-	if h[i].at != h[j].at {
-		return h[i].at < h[j].at
-	}
-	return h[i].seq < h[j].seq
-}
-func (h benchHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].index = i
-	h[j].index = j
-}
-func (h *benchHeap) Push(x any) {
-	e := x.(*benchEvent)
-	e.index = len(*h)
-	*h = append(*h, e)
-}
-func (h *benchHeap) Pop() any {
-	old := *h
-	n := len(old)
-	e := old[n-1]
-	old[n-1] = nil
-	e.index = -1
-	*h = old[:n-1]
-	return e
-}
-
+// BenchmarkHeapPushPopBaseline: a push and a pop of a freshly allocated
+// event on a container/heap of the same depth, the popped event run as a
+// step runs it (internal/heapbase).
 func BenchmarkHeapPushPopBaseline(b *testing.B) {
 	for _, depth := range benchDepths {
-		b.Run(fmt.Sprintf("depth=%d", depth), func(b *testing.B) {
-			var h benchHeap
-			fn := func() {}
-			for i := 0; i < depth; i++ {
-				heap.Push(&h, &benchEvent{at: 1<<40 + int64(i), seq: uint64(i), fn: fn})
-			}
-			seq := uint64(depth)
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				heap.Push(&h, &benchEvent{at: int64(i), seq: seq, fn: fn})
-				seq++
-				e := heap.Pop(&h).(*benchEvent)
-				e.fn()
-			}
-		})
+		b.Run(fmt.Sprintf("depth=%d", depth), func(b *testing.B) { heapbase.PushPop(b, depth, true) })
 	}
 }
