@@ -61,11 +61,3 @@ func (s *Bases) Remove(b *BoVA) {
 	}
 	s.list.Store(&next)
 }
-
-// Len returns the number of bo_vas recorded.
-func (s *Bases) Len() int {
-	if p := s.list.Load(); p != nil {
-		return len(*p)
-	}
-	return 0
-}

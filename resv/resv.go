@@ -218,25 +218,12 @@ func (r *Resv) Fences(u Usage) []*fence.Fence {
 	return out
 }
 
-// EachUnsignaled calls fn for every unsignaled fence with usage ≤ u, in
-// slot order, without allocating (the unlocked iterator). fn runs with the
-// internal leaf lock held: it may look at fences but must not call back
-// into the Resv.
-func (r *Resv) EachUnsignaled(u Usage, fn func(f *fence.Fence)) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, s := range r.slots {
-		if s.usage <= u && !s.f.IsSignaled() {
-			fn(s.f)
-		}
-	}
-}
-
-// EachUnsignaledLocked is EachUnsignaled for a caller holding the
-// reservation lock, as dma_resv_for_each_fence() runs under
-// dma_resv_lock(): every writer of the slots holds that lock too, so they
-// are read without the internal leaf lock, and fn may call back into the
-// Resv. It panics if the reservation lock is not held.
+// EachUnsignaledLocked calls fn for every unsignaled fence with usage ≤ u,
+// in slot order, without allocating, for a caller holding the reservation
+// lock, as dma_resv_for_each_fence() runs under dma_resv_lock(): every
+// writer of the slots holds that lock too, so they are read without the
+// internal leaf lock, and fn may call back into the Resv. It panics if the
+// reservation lock is not held.
 func (r *Resv) EachUnsignaledLocked(u Usage, fn func(f *fence.Fence)) {
 	r.assertLocked("EachUnsignaledLocked")
 	for _, s := range r.slots {

@@ -25,12 +25,6 @@ func newVAMap() *vaMap { return &vaMap{} }
 
 func (v *vaMap) Len() int { return v.t.Len() }
 
-// floor returns the mapping with the greatest Start ≤ page, or nil.
-func (v *vaMap) floor(page uint64) *bova.Mapping {
-	_, _, m, _ := v.t.Floor(page)
-	return m
-}
-
 // lookup returns the mapping containing page (amdgpu_vm_bo_lookup_mapping()).
 func (v *vaMap) lookup(page uint64) *bova.Mapping {
 	if _, l, m, ok := v.t.Floor(page); ok && l >= page {

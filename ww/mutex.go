@@ -164,10 +164,7 @@ func (m *Mutex) acquiredFast(ctx *AcquireCtx) {
 	if ctx == nil {
 		return
 	}
-	ctx.acquired.Add(1)
-	if lockdepEnabled {
-		ctx.dbg.contending = nil
-	}
+	ctx.counted()
 	if m.waiting.Load() {
 		m.mu.Lock()
 		if len(m.waiters) > 0 {
@@ -307,6 +304,14 @@ func cancelled(cancel <-chan struct{}) bool {
 	}
 }
 
+// counted records one more Mutex held in ctx (ww_mutex_lock_acquired()).
+func (ctx *AcquireCtx) counted() {
+	ctx.acquired.Add(1)
+	if lockdepEnabled {
+		ctx.dbg.contending = nil
+	}
+}
+
 // acquire completes an acquisition of m by ctx on the slow path. It
 // mirrors ww_mutex_lock_acquired() followed by __ww_mutex_check_waiters().
 //
@@ -316,10 +321,7 @@ func (m *Mutex) acquire(ctx *AcquireCtx) {
 	if ctx == nil {
 		return
 	}
-	ctx.acquired.Add(1)
-	if lockdepEnabled {
-		ctx.dbg.contending = nil
-	}
+	ctx.counted()
 	if len(m.waiters) > 0 {
 		m.checkWaiters(ctx)
 	}
