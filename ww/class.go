@@ -79,10 +79,15 @@ func (c *Class) String() string { return c.name + " (" + c.alg.String() + ")" }
 type AcquireCtx struct {
 	class *Class
 	stamp uint64
-	// acquired counts the Mutexes held under this context. Only the owning
-	// goroutine writes it; other goroutines read it when deciding whether a
-	// waiter must die or a holder may be wounded.
-	acquired atomic.Int32
+	// acquired counts the Mutexes held under this context
+	// (ww_acquire_ctx.acquired, a plain int in the kernel too). Only the
+	// owning goroutine writes it. Another goroutine reads it only while
+	// this context is queued on a Mutex's wait list, under that Mutex's
+	// mu (die, wound): the owner wrote it before queueing under mu and
+	// writes it again only after leaving the list under mu, so mu orders
+	// every such pair of accesses and the field needs no atomics, which
+	// the uncontended path would pay for on every Lock and Unlock.
+	acquired int32
 	// wounded is set by an older Wound-Wait context that waits for a lock
 	// this context holds.
 	wounded atomic.Bool
@@ -105,9 +110,7 @@ func (ctx *AcquireCtx) Init(c *Class) {
 	ctx.stamp = c.stamp.Add(1)
 	// Loads first: a reused context is almost always clean already, and
 	// a load costs less than an atomic store.
-	if ctx.acquired.Load() != 0 {
-		ctx.acquired.Store(0)
-	}
+	ctx.acquired = 0
 	if ctx.wounded.Load() {
 		ctx.wounded.Store(false)
 	}
@@ -146,7 +149,7 @@ func (ctx *AcquireCtx) Stamp() uint64 { return ctx.stamp }
 func (ctx *AcquireCtx) Class() *Class { return ctx.class }
 
 // Acquired returns the number of Mutexes held in this context.
-func (ctx *AcquireCtx) Acquired() int { return int(ctx.acquired.Load()) }
+func (ctx *AcquireCtx) Acquired() int { return int(ctx.acquired) }
 
 // younger reports whether ctx is younger than (loses against) other. It
 // mirrors __ww_ctx_less() without the RT priority part, and is safe against

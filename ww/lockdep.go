@@ -39,7 +39,7 @@ func (d *ctxDebug) checkInit(ctx *AcquireCtx) {
 	if d.inited && !d.finished {
 		lockdepPanic("Init of a context (stamp %d) that was not Fini'd", ctx.stamp)
 	}
-	if n := ctx.acquired.Load(); n != 0 {
+	if n := ctx.acquired; n != 0 {
 		lockdepPanic("Init of a context that holds %d locks", n)
 	}
 }
@@ -57,7 +57,7 @@ func (d *ctxDebug) checkFini(ctx *AcquireCtx) {
 	if !d.inited || d.finished {
 		lockdepPanic("Fini on a context that is not initialised or already finished")
 	}
-	if n := ctx.acquired.Load(); n != 0 {
+	if n := ctx.acquired; n != 0 {
 		lockdepPanic("Fini of context (stamp %d) with %d locks held", ctx.stamp, n)
 	}
 }
@@ -75,7 +75,7 @@ func (d *ctxDebug) checkLock(ctx *AcquireCtx, m *Mutex, slow, victim bool) {
 		lockdepPanic("lock of a %s mutex in a %s transaction: one class per transaction",
 			c, ctx.class)
 	}
-	n := ctx.acquired.Load()
+	n := ctx.acquired
 	if slow && n != 0 {
 		lockdepPanic("LockSlow with %d locks held (stamp %d): unlock all first", n, ctx.stamp)
 	}
@@ -92,7 +92,7 @@ func (d *ctxDebug) checkLock(ctx *AcquireCtx, m *Mutex, slow, victim bool) {
 }
 
 func (d *ctxDebug) checkUnlock(ctx *AcquireCtx, m *Mutex) {
-	if ctx.acquired.Load() <= 0 {
+	if ctx.acquired <= 0 {
 		lockdepPanic("Unlock of a Mutex whose context (stamp %d) counts no lock", ctx.stamp)
 	}
 }

@@ -13,8 +13,9 @@ import (
 // is unlocked and belongs to ReservationClass; Init puts it in another
 // class. A Mutex must not be copied after first use.
 //
-// All methods are safe for concurrent use. Unlock may be called from any
-// goroutine, as long as the lock is held.
+// All methods are safe for concurrent use. A lock taken without a context
+// may be unlocked from any goroutine; one taken in a context is unlocked
+// by the goroutine using the context, which alone counts its locks.
 type Mutex struct {
 	// class is set by Init before the Mutex is shared; nil means
 	// ReservationClass.
@@ -151,7 +152,7 @@ func (m *Mutex) tryLock(ctx *AcquireCtx, victim bool) bool {
 // resetWound clears a wound left from before a back-off: nobody can wound
 // a context that holds nothing. Only ctx's goroutine calls it.
 func resetWound(ctx *AcquireCtx) {
-	if ctx != nil && ctx.acquired.Load() == 0 && ctx.wounded.Load() {
+	if ctx != nil && ctx.acquired == 0 && ctx.wounded.Load() {
 		ctx.wounded.Store(false)
 	}
 }
@@ -188,7 +189,7 @@ func (m *Mutex) Unlock() {
 		if lockdepEnabled {
 			ctx.dbg.checkUnlock(ctx, m)
 		}
-		ctx.acquired.Add(-1)
+		ctx.acquired--
 	}
 	m.owner.Store(nil)
 	if !m.waiting.Load() {
@@ -306,7 +307,7 @@ func cancelled(cancel <-chan struct{}) bool {
 
 // counted records one more Mutex held in ctx (ww_mutex_lock_acquired()).
 func (ctx *AcquireCtx) counted() {
-	ctx.acquired.Add(1)
+	ctx.acquired++
 	if lockdepEnabled {
 		ctx.dbg.contending = nil
 	}
@@ -350,7 +351,7 @@ func (m *Mutex) die(cur *waiter, ctx *AcquireCtx) bool {
 	if ctx.class.alg != WaitDie {
 		return false
 	}
-	if cur.ctx.acquired.Load() > 0 && cur.ctx.younger(ctx) {
+	if cur.ctx.acquired > 0 && cur.ctx.younger(ctx) {
 		cur.wakeUp()
 	}
 	return true
@@ -363,7 +364,7 @@ func (m *Mutex) wound(ctx, hold *AcquireCtx) bool {
 	if hold == nil {
 		return false
 	}
-	if ctx.acquired.Load() > 0 && hold.younger(ctx) {
+	if ctx.acquired > 0 && hold.younger(ctx) {
 		hold.wounded.Store(true)
 		if hold != ctx {
 			hold.wakeUp()
@@ -376,7 +377,7 @@ func (m *Mutex) wound(ctx, hold *AcquireCtx) bool {
 // kill is __ww_mutex_kill(): back off with EDEADLK, unless ctx holds
 // nothing, in which case it simply waits.
 func (m *Mutex) kill(ctx *AcquireCtx) error {
-	if ctx.acquired.Load() == 0 {
+	if ctx.acquired == 0 {
 		return nil
 	}
 	if lockdepEnabled {
@@ -391,7 +392,7 @@ func (m *Mutex) kill(ctx *AcquireCtx) error {
 //
 // Preconditions: m.mu held; w is on the wait list.
 func (m *Mutex) checkKill(w *waiter, ctx *AcquireCtx) error {
-	if ctx.acquired.Load() == 0 {
+	if ctx.acquired == 0 {
 		return nil
 	}
 	if ctx.class.alg != WaitDie {
