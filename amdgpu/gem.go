@@ -3,8 +3,8 @@ package amdgpu
 import (
 	"container/heap"
 	"encoding/binary"
-	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/vmemu/vmemu/bo"
 	"github.com/vmemu/vmemu/check"
@@ -23,10 +23,19 @@ import (
 
 // gemTable is the file's object_idr: handles are the lowest free id ≥ 1,
 // as idr_alloc(&file->object_idr, obj, 1, 0, …) hands them out.
+//
+// The ids being dense, the table is a slice indexed by handle. Writers
+// (create, remove) hold mu; peek reads without it, as the kernel's idr is
+// read under RCU: a slot is an atomic pointer, and a grown slice is
+// published whole after the old slots are copied in, so a reader holding
+// the old slice sees each handle as it was at some moment of its own call.
 type gemTable struct {
 	mu sync.Mutex
-	// objs maps handles to BOs. Protected by mu.
-	objs map[uint32]*bo.BO
+	// slots holds the BO of each handle (slot 0 unused, nil when free).
+	// Stored with mu held.
+	slots atomic.Pointer[[]atomic.Pointer[bo.BO]]
+	// live counts the handles. Protected by mu.
+	live int
 	// next is one past the highest id ever handed out; freed holds the
 	// released ids below it. Protected by mu.
 	next  uint32
@@ -35,6 +44,15 @@ type gemTable struct {
 	// handle of each BO this file exported or imported as a dma-buf.
 	// Protected by mu.
 	prime map[*bo.BO]uint32
+}
+
+// slot returns handle h's slot, or nil if h was never handed out.
+func (t *gemTable) slot(h uint32) *atomic.Pointer[bo.BO] {
+	s := t.slots.Load()
+	if s == nil || uint64(h) >= uint64(len(*s)) {
+		return nil
+	}
+	return &(*s)[h]
 }
 
 // primeAdd records h as the file's handle of exported/imported b.
@@ -75,8 +93,8 @@ func (t *gemTable) create(b *bo.BO) uint32 {
 	b.HandleGet()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.objs == nil {
-		t.objs, t.next = map[uint32]*bo.BO{}, 1
+	if t.next == 0 {
+		t.next = 1
 	}
 	var h uint32
 	if t.freed.Len() > 0 {
@@ -85,7 +103,21 @@ func (t *gemTable) create(b *bo.BO) uint32 {
 		h = t.next
 		t.next++
 	}
-	t.objs[h] = b
+	sl := t.slot(h)
+	if sl == nil {
+		var old []atomic.Pointer[bo.BO]
+		if p := t.slots.Load(); p != nil {
+			old = *p
+		}
+		grown := make([]atomic.Pointer[bo.BO], max(16, 2*len(old), int(h)+1))
+		for i := range old {
+			grown[i].Store(old[i].Load())
+		}
+		t.slots.Store(&grown)
+		sl = &grown[h]
+	}
+	sl.Store(b)
+	t.live++
 	return h
 }
 
@@ -93,22 +125,36 @@ func (t *gemTable) create(b *bo.BO) uint32 {
 func (t *gemTable) lookup(h uint32) *bo.BO {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	b := t.objs[h]
+	b := t.peek(h)
 	if b != nil {
-		b.Get()
+		b.Get() // under mu: the handle's own reference cannot go meanwhile
 	}
 	return b
+}
+
+// peek returns the BO handle h names, or nil, without taking a reference:
+// for callers that only need the BO to find its bo_va under the
+// reservation lock (GEM_VA), where a concurrent GEM_CLOSE shows up as the
+// bo_va being gone.
+// It takes no lock (see gemTable).
+func (t *gemTable) peek(h uint32) *bo.BO {
+	if sl := t.slot(h); sl != nil {
+		return sl.Load()
+	}
+	return nil
 }
 
 // remove takes a handle out of the table, with the handle's reference.
 func (t *gemTable) remove(h uint32) *bo.BO {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	b := t.objs[h]
-	if b == nil {
+	sl := t.slot(h)
+	if sl == nil || sl.Load() == nil {
 		return nil
 	}
-	delete(t.objs, h)
+	b := sl.Load()
+	sl.Store(nil)
+	t.live--
 	heap.Push(&t.freed, h)
 	if ph, ok := t.prime[b]; ok && ph == h {
 		delete(t.prime, b) // drm_prime_remove_buf_handle()
@@ -125,11 +171,14 @@ type gemEntry struct {
 func (t *gemTable) list() []gemEntry {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	es := make([]gemEntry, 0, len(t.objs))
-	for h, b := range t.objs {
-		es = append(es, gemEntry{h, b})
+	es := make([]gemEntry, 0, t.live)
+	if p := t.slots.Load(); p != nil {
+		for h := range *p {
+			if b := (*p)[h].Load(); b != nil {
+				es = append(es, gemEntry{uint32(h), b})
+			}
+		}
 	}
-	sort.Slice(es, func(i, j int) bool { return es[i].h < es[j].h })
 	return es
 }
 
@@ -168,7 +217,7 @@ func (f *File) releaseHandle(b *bo.BO) {
 func (f *File) Handles() int {
 	f.gem.mu.Lock()
 	defer f.gem.mu.Unlock()
-	return len(f.gem.objs)
+	return f.gem.live
 }
 
 // LookupBO returns the BO of a handle with a reference the caller must

@@ -537,3 +537,73 @@ func BenchmarkGEMCreateClose(b *testing.B) {
 		})
 	}
 }
+
+// TestGEMHandleTableConcurrent runs GEM_VA, whose handle lookup takes no
+// lock (gemTable.peek), against GEM_CREATE and GEM_CLOSE growing and
+// shrinking the same file's handle table. A handle that stays open must
+// always resolve; one being closed and reopened resolves (0) or not
+// (ENOENT), nothing else. Run with -race.
+func TestGEMHandleTableConcurrent(t *testing.T) {
+	_, f := mustDevice(t, Config{})
+	stable, err := gemCreate(f, 4096, 0, gtt, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const churn = 200
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var hs []uint32
+		for i := 0; i < churn; i++ {
+			h, err := gemCreate(f, 4096, 0, gtt, 0)
+			if err != nil {
+				t.Errorf("create: %v", err)
+				return
+			}
+			hs = append(hs, h)
+			if i%3 == 2 { // keep the table growing, with holes
+				if err := gemClose(f, hs[0]); err != nil {
+					t.Errorf("close: %v", err)
+				}
+				hs = hs[1:]
+			}
+		}
+	}()
+	rw := uint32(uapi.AMDGPU_VM_PAGE_READABLE | uapi.AMDGPU_VM_DELAY_UPDATE)
+	va := func(h uint32, op uint32, addr uint64) error {
+		a := uapi.GemVA{Handle: h, Operation: op, Flags: rw, VAAddress: addr, MapSize: 4096}
+		if op == uapi.AMDGPU_VA_OP_UNMAP {
+			a.Flags = uapi.AMDGPU_VM_DELAY_UPDATE
+		}
+		return ioctl(f, uapi.DRM_IOCTL_AMDGPU_GEM_VA, &a)
+	}
+	resolved := 0
+	for i := 0; ; i++ {
+		select {
+		case <-done:
+			if resolved == 0 {
+				t.Error("no churned handle ever resolved: the test exercised nothing")
+			}
+			return
+		default:
+		}
+		addr := uint64(1<<32) + uint64(i%64)*8192
+		if err := va(stable, uapi.AMDGPU_VA_OP_MAP, addr); err != nil {
+			t.Fatalf("map of an open handle: %v", err)
+		}
+		if err := va(stable, uapi.AMDGPU_VA_OP_UNMAP, addr); err != nil {
+			t.Fatalf("unmap of an open handle: %v", err)
+		}
+		h := uint32(2 + i%churn)
+		switch err := va(h, uapi.AMDGPU_VA_OP_MAP, addr+4096); err {
+		case nil:
+			resolved++
+			if err := va(h, uapi.AMDGPU_VA_OP_UNMAP, addr+4096); err != nil && err != syscall.ENOENT {
+				t.Fatalf("unmap of churned handle %d: %v", h, err)
+			}
+		case syscall.ENOENT:
+		default:
+			t.Fatalf("map of churned handle %d: %v", h, err)
+		}
+	}
+}

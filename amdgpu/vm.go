@@ -106,16 +106,18 @@ func staleErr(err error) error {
 	return err
 }
 
-// vmObjects resolves GEM handles for GEM_VA. The BO reference taken by the
-// lookup is dropped at once: the handle keeps the BO alive for the ioctl.
+// vmObjects resolves GEM handles for GEM_VA. The lookup takes no BO
+// reference (drm_gem_object_lookup() does, and amdgpu_gem_va_ioctl() drops
+// it at the end): the Go object stays valid while referenced, and a
+// concurrent GEM_CLOSE deletes the bo_va under the reservation lock
+// (amdgpu_gem_object_close()), which GEM_VA then reports as ENOENT.
 type vmObjects struct{ f *File }
 
 func (o vmObjects) LookupBO(handle uint32) (vm.BO, error) {
-	b := o.f.gem.lookup(handle)
+	b := o.f.gem.peek(handle)
 	if b == nil {
 		return nil, errno.ENOENT
 	}
-	b.Put()
 	return bo.VMBO{B: b}, nil
 }
 
