@@ -153,10 +153,21 @@ func (v *VM) GemVA(args *uapi.GemVA, env *GemVAEnv) error {
 	if err != nil {
 		return err
 	}
-	defer unlock()
-
+	// No defer here or in gemVALocked beyond one: a function with several
+	// defers and many returns gets heap-style defer records, which cost
+	// more on this path than the locking. Nothing between the lock and the
+	// unlock panics on user input.
 	v.mu.Lock()
-	defer v.mu.Unlock()
+	err = v.gemVALocked(args, env, bo, op, va, delay, prt, explicit, inFences)
+	v.mu.Unlock()
+	unlock()
+	return err
+}
+
+// gemVALocked is GemVA from step 10 on, with the BO's and the root's
+// reservations and v.mu held.
+func (v *VM) gemVALocked(args *uapi.GemVA, env *GemVAEnv, bo BO, op uint32, va uint64,
+	delay, prt, explicit bool, inFences []*fence.Fence) error {
 	var b *bova.BoVA
 	switch {
 	case bo != nil:
@@ -179,6 +190,7 @@ func (v *VM) GemVA(args *uapi.GemVA, env *GemVAEnv) error {
 		out = s
 	}
 
+	var err error
 	flags := args.Flags &^ (uapi.AMDGPU_VM_DELAY_UPDATE | uapi.AMDGPU_VM_EXPLICIT_SYNC)
 	switch op {
 	case uapi.AMDGPU_VA_OP_MAP:
