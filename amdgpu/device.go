@@ -253,7 +253,21 @@ func (d *Device) Close() error {
 func (d *Device) forget(f *File) {
 	d.mu.Lock()
 	delete(d.files, f)
+	d.obs.closedIoctls.Add(f.ioctls.Load())
 	d.mu.Unlock()
+}
+
+// ioctls returns the number of ioctls issued on the device's files, open
+// or closed (Stats.Ioctls). An ioctl racing with its file's Close may be
+// missed.
+func (d *Device) ioctls() uint64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n := d.obs.closedIoctls.Load()
+	for f := range d.files {
+		n += f.ioctls.Load()
+	}
+	return n
 }
 
 // jobTimedOut handles a hang the engine detected (amdgpu_job_timedout()):

@@ -79,7 +79,6 @@ func (f *File) IoctlIO(io usermem.IO, req uint32, arg uint64) error {
 		return ErrClosed
 	}
 	f.ioctls.Add(1)
-	f.dev.obs.ioctls.Add(1)
 	return ioctlTable.Ioctl(f, f.client, io, req, arg, f.report)
 }
 

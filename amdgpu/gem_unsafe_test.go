@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"unsafe"
@@ -549,17 +550,25 @@ func TestGEMHandleTableConcurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const churn = 200
-	done := make(chan struct{})
+	var last atomic.Uint32 // the newest churned handle
+	stop, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
 		var hs []uint32
-		for i := 0; i < churn; i++ {
+		for i := 0; ; i++ {
+			if i >= 48 { // at least 33 live handles: the table grows
+				select {
+				case <-stop:
+					return
+				default:
+				}
+			}
 			h, err := gemCreate(f, 4096, 0, gtt, 0)
 			if err != nil {
 				t.Errorf("create: %v", err)
 				return
 			}
+			last.Store(h)
 			hs = append(hs, h)
 			if i%3 == 2 { // keep the table growing, with holes
 				if err := gemClose(f, hs[0]); err != nil {
@@ -569,24 +578,16 @@ func TestGEMHandleTableConcurrent(t *testing.T) {
 			}
 		}
 	}()
-	rw := uint32(uapi.AMDGPU_VM_PAGE_READABLE | uapi.AMDGPU_VM_DELAY_UPDATE)
 	va := func(h uint32, op uint32, addr uint64) error {
-		a := uapi.GemVA{Handle: h, Operation: op, Flags: rw, VAAddress: addr, MapSize: 4096}
-		if op == uapi.AMDGPU_VA_OP_UNMAP {
-			a.Flags = uapi.AMDGPU_VM_DELAY_UPDATE
+		a := uapi.GemVA{Handle: h, Operation: op, Flags: uapi.AMDGPU_VM_DELAY_UPDATE,
+			VAAddress: addr, MapSize: 4096}
+		if op == uapi.AMDGPU_VA_OP_MAP {
+			a.Flags |= uapi.AMDGPU_VM_PAGE_READABLE
 		}
 		return ioctl(f, uapi.DRM_IOCTL_AMDGPU_GEM_VA, &a)
 	}
-	resolved := 0
-	for i := 0; ; i++ {
-		select {
-		case <-done:
-			if resolved == 0 {
-				t.Error("no churned handle ever resolved: the test exercised nothing")
-			}
-			return
-		default:
-		}
+	var resolved, gone int
+	for i := 0; i < 2000; i++ {
 		addr := uint64(1<<32) + uint64(i%64)*8192
 		if err := va(stable, uapi.AMDGPU_VA_OP_MAP, addr); err != nil {
 			t.Fatalf("map of an open handle: %v", err)
@@ -594,7 +595,7 @@ func TestGEMHandleTableConcurrent(t *testing.T) {
 		if err := va(stable, uapi.AMDGPU_VA_OP_UNMAP, addr); err != nil {
 			t.Fatalf("unmap of an open handle: %v", err)
 		}
-		h := uint32(2 + i%churn)
+		h := last.Load() - uint32(i%3)
 		switch err := va(h, uapi.AMDGPU_VA_OP_MAP, addr+4096); err {
 		case nil:
 			resolved++
@@ -602,8 +603,47 @@ func TestGEMHandleTableConcurrent(t *testing.T) {
 				t.Fatalf("unmap of churned handle %d: %v", h, err)
 			}
 		case syscall.ENOENT:
+			gone++
 		default:
 			t.Fatalf("map of churned handle %d: %v", h, err)
 		}
+	}
+	close(stop)
+	<-done
+	if n := f.Handles(); n <= 16 {
+		t.Errorf("%d handles at the end: the table never grew past its first slice", n)
+	}
+	t.Logf("churned handles: %d resolved, %d gone", resolved, gone)
+}
+
+// TestStatsIoctls counts ioctls across files, closed ones included, and
+// not those refused on a closed file.
+func TestStatsIoctls(t *testing.T) {
+	d, f := mustDevice(t, Config{})
+	g, err := d.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		h, err := gemCreate(f, 4096, 0, gtt, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := gemClose(g, h); err != syscall.EINVAL { // not g's handle (drm_gem_handle_delete()); counted all the same
+			t.Fatalf("close on the other file: %v", err)
+		}
+	}
+	if n := d.Stats().Ioctls; n != 6 {
+		t.Fatalf("Ioctls = %d, want 6", n)
+	}
+	g.Close()
+	if err := gemClose(g, 1); err == nil {
+		t.Fatal("ioctl on a closed file succeeded")
+	}
+	if _, err := gemCreate(f, 4096, 0, gtt, 0); err != nil {
+		t.Fatal(err)
+	}
+	if n := d.Stats().Ioctls; n != 7 {
+		t.Fatalf("after close: Ioctls = %d, want 7", n)
 	}
 }
