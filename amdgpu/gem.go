@@ -457,9 +457,13 @@ func (f *File) gemWaitIdle(s *dispatch.State) error {
 // flags) to value (EFAULT on a fault). SET_PLACEMENT sets the preferred
 // domains to value & (VRAM|GTT|CPU) and the allowed ones to the same, plus
 // GTT for VRAM only (imported and userptr BOs do not exist in vmemu yet).
-// GET_MAPPING_INFO refuses num_entries > INT_MAX/32 with EINVAL and reports
-// the BO's mappings in this VM: none until the VM model exists, so it
-// stores 0 in num_entries and copies nothing. Another op → EINVAL. The
+// GET_MAPPING_INFO refuses num_entries > INT_MAX/32 with EINVAL, a BO
+// without a bo_va in this VM with ENOENT, and reports the BO's mappings
+// (see the case below). Their flags are the uAPI AMDGPU_VM_PAGE_* bits the
+// mapping was created with, as mapping->flags holds them from 6.18 on
+// ("rework how PTE flags are generated v3", spec/amdgpu.md §1.3); a kernel
+// without that rework would report hardware PTE bits (not modelled: which
+// release first has this op is not verified here). Another op → EINVAL. The
 // 16-byte legacy struct reads padding as 0 and gets no num_entries back.
 func (f *File) gemOp(s *dispatch.State) error {
 	var a uapi.GemOp

@@ -58,6 +58,21 @@ func TestGemOpMappingInfo(t *testing.T) {
 			t.Errorf("entry %d = %+v, want %+v", i, entries[i], w)
 		}
 	}
+	// Entries that fit, at an address user space cannot write: EFAULT
+	// (the kernel returns copy_to_user()'s residue, a positive count;
+	// vmemu reports the fault).
+	if _, err := query(4, 0); !errors.Is(err, errno.EFAULT) {
+		t.Errorf("value 0: %v, want EFAULT", err)
+	}
+	// Too small an array at that address: nothing copied, no fault.
+	if n, err := query(1, 0); err != nil || n != 2 {
+		t.Errorf("num_entries=1 at 0: %d, %v; want 2, nil", n, err)
+	}
+	// An unknown handle: ENOENT, before the op is looked at.
+	a := uapi.GemOp{Handle: h + 100, Op: uapi.AMDGPU_GEM_OP_GET_MAPPING_INFO, NumEntries: 4}
+	if err := ioctl(f, uapi.DRM_IOCTL_AMDGPU_GEM_OP, &a); !errors.Is(err, errno.ENOENT) {
+		t.Errorf("unknown handle: %v, want ENOENT", err)
+	}
 	// num_entries beyond INT_MAX / sizeof(entry): EINVAL.
 	if _, err := query(1<<30, uapi.SliceP64(entries)); !errors.Is(err, errno.EINVAL) {
 		t.Errorf("huge num_entries: %v, want EINVAL", err)
