@@ -25,10 +25,12 @@ import (
 // as idr_alloc(&file->object_idr, obj, 1, 0, …) hands them out.
 //
 // The ids being dense, the table is a slice indexed by handle. Writers
-// (create, remove) hold mu; peek reads without it, as the kernel's idr is
-// read under RCU: a slot is an atomic pointer, and a grown slice is
-// published whole after the old slots are copied in, so a reader holding
-// the old slice sees each handle as it was at some moment of its own call.
+// (create, remove) hold mu. Readers (peek, lookup) do not: the kernel
+// takes file->table_lock for every look-up (objects_lookup()), but a
+// lock-free read gives the same answers, since a slot is an atomic
+// pointer and a grown slice is published whole after the old slots are
+// copied in, so a reader holding the old slice sees each handle as it was
+// at some moment of its own call.
 type gemTable struct {
 	mu sync.Mutex
 	// slots holds the BO of each handle (slot 0 unused, nil when free).
@@ -121,13 +123,16 @@ func (t *gemTable) create(b *bo.BO) uint32 {
 	return h
 }
 
-// lookup mirrors drm_gem_object_lookup(): a referenced BO or nil.
+// lookup mirrors drm_gem_object_lookup(): a referenced BO or nil. Without
+// table_lock (see gemTable) the handle's own reference may go between the
+// read and the get, so the reference is taken only if the BO is not
+// already released (kref_get_unless_zero()). A
+// look-up racing with GEM_CLOSE of the handle returns the BO (the handle
+// named it when the slot was read) or nil, never a released BO.
 func (t *gemTable) lookup(h uint32) *bo.BO {
-	t.mu.Lock()
-	defer t.mu.Unlock()
 	b := t.peek(h)
-	if b != nil {
-		b.Get() // under mu: the handle's own reference cannot go meanwhile
+	if b == nil || !b.TryGet() {
+		return nil
 	}
 	return b
 }

@@ -87,7 +87,12 @@ func (b *BO) Get() {
 	}
 }
 
-// tryGet is kref_get_unless_zero, for the LRU walk.
+// TryGet takes a reference unless the BO is already released
+// (kref_get_unless_zero()), and reports whether it did: for lock-free
+// look-ups that may race with the last Put.
+func (b *BO) TryGet() bool { return b.tryGet() }
+
+// tryGet is kref_get_unless_zero, for the LRU walk and TryGet.
 func (b *BO) tryGet() bool {
 	for {
 		n := b.refs.Load()
