@@ -3,28 +3,17 @@ package check
 import (
 	"fmt"
 	"math/rand"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/vmemu/vmemu/internal/testseed"
 )
 
-// seed returns TEST_SEED or a fixed default, and logs it.
-func seed(t testing.TB) int64 {
-	s := int64(1)
-	if v := os.Getenv("TEST_SEED"); v != "" {
-		x, err := strconv.ParseInt(v, 0, 64)
-		if err != nil {
-			t.Fatalf("TEST_SEED=%q: %v", v, err)
-		}
-		s = x
-	}
-	t.Logf("TEST_SEED=%d", s)
-	return s
-}
+// seed returns the test seed (internal/testseed).
+func seed(t testing.TB) int64 { return testseed.Get(t, 1) }
 
 // oracle is the naive model: an explicit happens-before graph whose nodes
 // carry their full ancestor sets (the transitive closure), and a full

@@ -2,8 +2,6 @@ package fence
 
 import (
 	"fmt"
-	"os"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -11,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"go.uber.org/goleak"
 
+	"github.com/vmemu/vmemu/internal/testseed"
 	"github.com/vmemu/vmemu/sim"
 )
 
@@ -38,19 +37,8 @@ func mustPanic(t *testing.T, what string, fn func()) {
 	fn()
 }
 
-// seed returns TEST_SEED or a fixed default, and logs it.
-func seed(t testing.TB) uint64 {
-	s := uint64(0x5eed)
-	if v := os.Getenv("TEST_SEED"); v != "" {
-		n, err := strconv.ParseUint(v, 0, 64)
-		if err != nil {
-			t.Fatalf("TEST_SEED=%q: %v", v, err)
-		}
-		s = n
-	}
-	t.Logf("TEST_SEED=%d", s)
-	return s
-}
+// seed returns the test seed (internal/testseed).
+func seed(t testing.TB) uint64 { return uint64(testseed.Get(t, 0x5eed)) }
 
 func TestContextAlloc(t *testing.T) {
 	_, d := newDomain(0)

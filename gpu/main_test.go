@@ -1,14 +1,13 @@
 package gpu
 
 import (
-	"os"
-	"strconv"
 	"sync"
 	"testing"
 
 	"go.uber.org/goleak"
 
 	"github.com/vmemu/vmemu/fence"
+	"github.com/vmemu/vmemu/internal/testseed"
 	"github.com/vmemu/vmemu/sim"
 )
 
@@ -16,19 +15,8 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// seed returns TEST_SEED or a fixed default, and logs it.
-func seed(t testing.TB) int64 {
-	s := int64(20240601)
-	if v := os.Getenv("TEST_SEED"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			t.Fatalf("TEST_SEED=%q: %v", v, err)
-		}
-		s = n
-	}
-	t.Logf("seed %d (replay with TEST_SEED=%d)", s, s)
-	return s
-}
+// seed returns the test seed (internal/testseed).
+func seed(t testing.TB) int64 { return testseed.Get(t, 20240601) }
 
 // recorder is a Sink keeping copies of the events.
 type recorder struct {

@@ -3,14 +3,13 @@ package sim
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/vmemu/vmemu/internal/testseed"
 	"go.uber.org/goleak"
 )
 
@@ -533,19 +532,8 @@ func TestConcurrentSchedule(t *testing.T) {
 	}
 }
 
-// seed returns TEST_SEED or a fixed default, and logs it.
-func seed(t testing.TB) uint64 {
-	s := uint64(20250601)
-	if v := os.Getenv("TEST_SEED"); v != "" {
-		n, err := strconv.ParseUint(v, 0, 64)
-		if err != nil {
-			t.Fatalf("TEST_SEED=%q: %v", v, err)
-		}
-		s = n
-	}
-	t.Logf("TEST_SEED=%d", s)
-	return s
-}
+// seed returns the test seed (internal/testseed).
+func seed(t testing.TB) uint64 { return uint64(testseed.Get(t, 20250601)) }
 
 // randomRun runs a seeded scenario in which events schedule and cancel
 // other events and waiters drive the clock, and returns the event trace.

@@ -1,10 +1,9 @@
 package vm
 
 import (
-	"os"
-	"strconv"
 	"testing"
 
+	"github.com/vmemu/vmemu/internal/testseed"
 	"go.uber.org/goleak"
 )
 
@@ -12,16 +11,5 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// seed returns TEST_SEED or a fixed default, and logs it.
-func seed(t testing.TB) int64 {
-	s := int64(20260601)
-	if v := os.Getenv("TEST_SEED"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			t.Fatalf("TEST_SEED=%q: %v", v, err)
-		}
-		s = n
-	}
-	t.Logf("seed %d (replay with TEST_SEED=%d)", s, s)
-	return s
-}
+// seed returns the test seed (internal/testseed).
+func seed(t testing.TB) int64 { return testseed.Get(t, 20260601) }
