@@ -126,9 +126,9 @@ func (t *gemTable) create(b *bo.BO) uint32 {
 // lookup mirrors drm_gem_object_lookup(): a referenced BO or nil. Without
 // table_lock (see gemTable) the handle's own reference may go between the
 // read and the get, so the reference is taken only if the BO is not
-// already released (kref_get_unless_zero()). A
-// look-up racing with GEM_CLOSE of the handle returns the BO (the handle
-// named it when the slot was read) or nil, never a released BO.
+// already released (kref_get_unless_zero()). A look-up racing with
+// GEM_CLOSE of the handle returns the BO (the handle named it when the
+// slot was read) or nil, never a released BO.
 func (t *gemTable) lookup(h uint32) *bo.BO {
 	b := t.peek(h)
 	if b == nil || !b.TryGet() {
@@ -140,8 +140,7 @@ func (t *gemTable) lookup(h uint32) *bo.BO {
 // peek returns the BO handle h names, or nil, without taking a reference:
 // for callers that only need the BO to find its bo_va under the
 // reservation lock (GEM_VA), where a concurrent GEM_CLOSE shows up as the
-// bo_va being gone.
-// It takes no lock (see gemTable).
+// bo_va being gone. It takes no lock (see gemTable).
 func (t *gemTable) peek(h uint32) *bo.BO {
 	if sl := t.slot(h); sl != nil {
 		return sl.Load()
@@ -154,10 +153,13 @@ func (t *gemTable) remove(h uint32) *bo.BO {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	sl := t.slot(h)
-	if sl == nil || sl.Load() == nil {
+	if sl == nil {
 		return nil
 	}
 	b := sl.Load()
+	if b == nil {
+		return nil
+	}
 	sl.Store(nil)
 	t.live--
 	heap.Push(&t.freed, h)

@@ -88,12 +88,9 @@ func (b *BO) Get() {
 }
 
 // TryGet takes a reference unless the BO is already released
-// (kref_get_unless_zero()), and reports whether it did: for lock-free
-// look-ups that may race with the last Put.
-func (b *BO) TryGet() bool { return b.tryGet() }
-
-// tryGet is kref_get_unless_zero, for the LRU walk and TryGet.
-func (b *BO) tryGet() bool {
+// (kref_get_unless_zero()), and reports whether it did: for the LRU walk
+// and for lock-free look-ups that may race with the last Put.
+func (b *BO) TryGet() bool {
 	for {
 		n := b.refs.Load()
 		if n <= 0 {

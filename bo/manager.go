@@ -423,7 +423,7 @@ func (m *Manager) nextVictim(p *Pool, evictor *BO, tried map[*BO]bool, limit uin
 		if skip {
 			continue
 		}
-		if v.tryGet() {
+		if v.TryGet() {
 			return v
 		}
 	}

@@ -108,9 +108,9 @@ func (ctx *AcquireCtx) Init(c *Class) {
 	}
 	ctx.class = c
 	ctx.stamp = c.stamp.Add(1)
-	// Loads first: a reused context is almost always clean already, and
-	// a load costs less than an atomic store.
 	ctx.acquired = 0
+	// Load first: a reused context is almost always unwounded, and a load
+	// costs less than an atomic store.
 	if ctx.wounded.Load() {
 		ctx.wounded.Store(false)
 	}
