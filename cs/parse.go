@@ -2,6 +2,8 @@ package cs
 
 import (
 	"encoding/binary"
+	"slices"
+	"sync"
 
 	"github.com/vmemu/vmemu/bo"
 	"github.com/vmemu/vmemu/errno"
@@ -102,6 +104,51 @@ type chunk struct {
 	kdata []byte
 }
 
+// parseScratch holds what Parse copies in and drops before it returns (the
+// kernel's p->chunks and their kdata, freed by amdgpu_cs_parser_fini()):
+// the chunk pointer array, the chunks, and one buffer their payloads are
+// cut from. Pooled, so that a CS does not allocate them each time.
+type parseScratch struct {
+	ptrs   []uint64
+	chunks []chunk
+	data   []byte
+	hdr    [uapi.SizeOfCSChunk]byte
+}
+
+// maxScratchData and maxScratchChunks bound what a pooled parseScratch
+// keeps: a rare huge CS does not pin its buffers in the pool.
+const (
+	maxScratchData   = 64 << 10
+	maxScratchChunks = 1024
+)
+
+var scratchPool = sync.Pool{New: func() any { return new(parseScratch) }}
+
+// take returns n bytes of the payload buffer, zeroed.
+func (sc *parseScratch) take(n int) []byte {
+	if len(sc.data)+n > cap(sc.data) {
+		// Earlier chunks keep the old array; only new ones use the new.
+		sc.data = make([]byte, 0, max(n, 2*cap(sc.data), 1024))
+	}
+	start := len(sc.data)
+	sc.data = sc.data[:start+n]
+	b := sc.data[start : start+n : start+n]
+	clear(b)
+	return b
+}
+
+func (sc *parseScratch) release() {
+	clear(sc.chunks) // drop the payload references
+	sc.ptrs, sc.chunks, sc.data = sc.ptrs[:0], sc.chunks[:0], sc.data[:0]
+	if cap(sc.data) > maxScratchData {
+		sc.data = nil
+	}
+	if cap(sc.ptrs) > maxScratchChunks {
+		sc.ptrs, sc.chunks = nil, nil
+	}
+	scratchPool.Put(sc)
+}
+
 // Parse runs amdgpu_cs_parser_init(), amdgpu_cs_pass1() and
 // amdgpu_cs_pass2() and the BO-list part of amdgpu_cs_parser_bos(), with
 // the kernel's checks and errnos in its order. On error nothing is kept.
@@ -129,11 +176,14 @@ func Parse(env Env, in uapi.CSIn) (*Parsed, error) {
 	if err := usermem.CheckArray(uint64(in.NumChunks), 8, 0); err != nil {
 		return nil, err
 	}
-	ptrs := make([]uint64, in.NumChunks)
+	sc := scratchPool.Get().(*parseScratch)
+	defer sc.release()
+	ptrs := slices.Grow(sc.ptrs[:0], int(in.NumChunks))[:in.NumChunks]
+	sc.ptrs = ptrs
 	if err := usermem.CopyInU64s(env.IO, in.Chunks.Addr(), ptrs); err != nil {
 		return nil, errno.EFAULT
 	}
-	chunks := make([]chunk, 0, len(ptrs))
+	chunks := slices.Grow(sc.chunks[:0], len(ptrs))
 	numIBs := [GangSize]int{}
 	entities := []*Entity{}
 	jobIdx := func(ib *uapi.CSChunkIB) (int, error) {
@@ -154,16 +204,16 @@ func Parse(env Env, in uapi.CSIn) (*Parsed, error) {
 		return len(entities) - 1, nil
 	}
 	for _, ptr := range ptrs {
-		var hdr [uapi.SizeOfCSChunk]byte
-		if err := env.IO.CopyIn(ptr, hdr[:]); err != nil {
+		hdr := sc.hdr[:]
+		if err := env.IO.CopyIn(ptr, hdr); err != nil {
 			return nil, errno.EFAULT
 		}
 		var uc uapi.CSChunk
-		uc.UnmarshalBytes(hdr[:])
+		uc.UnmarshalBytes(hdr)
 		if err := usermem.CheckArray(uint64(uc.LengthDW), 4, 0); err != nil {
 			return nil, err
 		}
-		c := chunk{id: uc.ChunkID, kdata: make([]byte, int(uc.LengthDW)*4)}
+		c := chunk{id: uc.ChunkID, kdata: sc.take(int(uc.LengthDW) * 4)}
 		if err := env.IO.CopyIn(uc.ChunkData.Addr(), c.kdata); err != nil {
 			return nil, errno.EFAULT
 		}
@@ -234,6 +284,7 @@ func Parse(env Env, in uapi.CSIn) (*Parsed, error) {
 			return nil, errno.EINVAL
 		}
 		chunks = append(chunks, c)
+		sc.chunks = chunks
 	}
 	if len(entities) == 0 {
 		return nil, errno.EINVAL
