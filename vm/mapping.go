@@ -61,8 +61,9 @@ func (v *VM) boMap(b *bova.BoVA, saddr, offset, size uint64, flags uint32) error
 	e := s + (size-1)/GPUPageSize
 	// amdgpu_vm_it_iter_first() finding a mapping is EINVAL; the check and
 	// the insertion are one tree descent here.
-	m := &bova.Mapping{Start: s, Last: e, Offset: offset, Flags: flags}
+	m := v.newMapping(s, e, offset, flags)
 	if v.va.insertFree(m) != nil {
+		v.recycleMapping(m) // never on a list: no PRT ref taken
 		return errno.EINVAL
 	}
 	v.addMap(b, m)
@@ -80,7 +81,7 @@ func (v *VM) boReplaceMap(b *bova.BoVA, saddr, offset, size uint64, flags uint32
 	}
 	s := saddr / GPUPageSize
 	e := s + (size-1)/GPUPageSize
-	v.insertMap(b, &bova.Mapping{Start: s, Last: e, Offset: offset, Flags: flags})
+	v.insertMap(b, v.newMapping(s, e, offset, flags))
 	return nil
 }
 
@@ -121,13 +122,11 @@ func (v *VM) clearMappings(saddr, size uint64, explicit bool) error {
 	var before, after *bova.Mapping
 	for _, m := range hit {
 		if m.Start < s {
-			before = &bova.Mapping{Start: m.Start, Last: s - 1, Offset: m.Offset,
-				Flags: m.Flags}
+			before = v.newMapping(m.Start, s-1, m.Offset, m.Flags)
 			before.SetOrigin(m.BoVA())
 		}
 		if m.Last > e {
-			after = &bova.Mapping{Start: e + 1, Last: m.Last,
-				Offset: m.Offset + (e+1-m.Start)*GPUPageSize, Flags: m.Flags}
+			after = v.newMapping(e+1, m.Last, m.Offset+(e+1-m.Start)*GPUPageSize, m.Flags)
 			after.SetOrigin(m.BoVA())
 		}
 	}

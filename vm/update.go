@@ -367,11 +367,12 @@ func (v *VM) clearFreedLocked(explicitDeps []*fence.Fence) (*fence.Fence, error)
 		}
 		v.freed.Remove(m)
 		f, err := v.updateRange(&ptWork{start: m.Start, last: m.Last, flush: true}, deps)
+		b := m.Origin()
 		v.freeMapping(m, f)
 		if err != nil {
 			return last, err
 		}
-		if b := m.Origin(); b != nil {
+		if b != nil {
 			b.SetLastUnmap(f)
 		}
 		last = f
