@@ -67,25 +67,30 @@ type VAOp struct {
 }
 
 // GemVA is amdgpu_bo_va_op_raw2(): GEM_VA.
-func (c *Client) GemVA(op VAOp) error {
+func (c *Client) GemVA(op VAOp) error { return c.gemVA(&op) }
+
+func (c *Client) gemVA(op *VAOp) error {
 	flags := op.Flags
 	if flags == 0 && (op.Op == uapi.AMDGPU_VA_OP_MAP || op.Op == uapi.AMDGPU_VA_OP_REPLACE) {
 		flags = uapi.AMDGPU_VM_PAGE_READABLE | uapi.AMDGPU_VM_PAGE_WRITEABLE
 	}
 	// The argument must live on the heap (File.Ioctl passes its address
 	// as an integer): reuse one from a pool rather than allocate one per
-	// call, as a C driver reuses its stack.
+	// call, as a C driver reuses its stack. No defer: Ioctl does not
+	// panic on any argument, and this is GEM_VA's hot path.
 	a := gemVAArgs.Get().(*uapi.GemVA)
-	defer gemVAArgs.Put(a)
 	*a = uapi.GemVA{Handle: op.Handle, Operation: op.Op, Flags: flags, VAAddress: op.VA,
 		OffsetInBO: op.Offset, MapSize: op.Size, VMTimelinePoint: op.OutPoint,
 		VMTimelineSyncobjOut: op.OutSync, NumSyncobjHandles: uint32(len(op.InSyncobj))}
+	var in []uint32
 	if len(op.InSyncobj) > 0 {
-		in := append([]uint32(nil), op.InSyncobj...)
+		in = append([]uint32(nil), op.InSyncobj...)
 		a.InputFenceSyncobjHandles = uapi.SliceP64(in)
-		defer runtime.KeepAlive(in)
 	}
-	return c.ioctl(uapi.DRM_IOCTL_AMDGPU_GEM_VA, unsafe.Pointer(a), "GEM_VA")
+	err := c.ioctl(uapi.DRM_IOCTL_AMDGPU_GEM_VA, unsafe.Pointer(a), "GEM_VA")
+	runtime.KeepAlive(in)
+	gemVAArgs.Put(a)
+	return err
 }
 
 // gemVAArgs recycles GemVA's heap-allocated ioctl arguments.
@@ -93,12 +98,12 @@ var gemVAArgs = sync.Pool{New: func() any { return new(uapi.GemVA) }}
 
 // Map is GemVA with AMDGPU_VA_OP_MAP of a whole BO range.
 func (c *Client) Map(h uint32, va, size uint64, flags uint32) error {
-	return c.GemVA(VAOp{Op: uapi.AMDGPU_VA_OP_MAP, Handle: h, VA: va, Size: size, Flags: flags})
+	return c.gemVA(&VAOp{Op: uapi.AMDGPU_VA_OP_MAP, Handle: h, VA: va, Size: size, Flags: flags})
 }
 
 // Unmap is GemVA with AMDGPU_VA_OP_UNMAP.
 func (c *Client) Unmap(h uint32, va, size uint64, flags uint32) error {
-	return c.GemVA(VAOp{Op: uapi.AMDGPU_VA_OP_UNMAP, Handle: h, VA: va, Size: size, Flags: flags})
+	return c.gemVA(&VAOp{Op: uapi.AMDGPU_VA_OP_UNMAP, Handle: h, VA: va, Size: size, Flags: flags})
 }
 
 // CreateContext is amdgpu_cs_ctx_create2(); explicit sets vmemu's
