@@ -136,7 +136,8 @@ func (f *File) gemVA(s *dispatch.State) error {
 			return err
 		}
 	}
-	return f.vm.GemVA(&a, &vm.GemVAEnv{Objects: vmObjects{f}, Syncobjs: f.sync, Mem: s.IO})
+	return f.vm.GemVA(&a, &vm.GemVAEnv{Objects: vmObjects{f}, Syncobjs: f.sync, Mem: s.IO,
+		Ctx: &s.Acquire})
 }
 
 // amdgpuVM is DRM_IOCTL_AMDGPU_VM (amdgpu_vm_ioctl()).

@@ -7,6 +7,7 @@ import (
 
 	"github.com/vmemu/vmemu/errno"
 	"github.com/vmemu/vmemu/usermem"
+	"github.com/vmemu/vmemu/ww"
 )
 
 // Permission flags of struct drm_ioctl_desc (include/drm/drm_ioctl.h).
@@ -52,6 +53,11 @@ type State struct {
 	Buf []byte
 	// IO reaches user memory beyond the argument.
 	IO usermem.IO
+	// Acquire is an acquire context a handler may lock reservations in,
+	// as a kernel ioctl keeps its drm_exec on its stack: recycled with the
+	// State, so it costs no allocation. A handler that uses it finishes it
+	// (Fini) before returning.
+	Acquire ww.AcquireCtx
 
 	storage [512]byte
 }

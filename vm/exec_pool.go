@@ -8,74 +8,80 @@ import (
 	"github.com/vmemu/vmemu/ww"
 )
 
-// pairPool recycles acquire contexts: GEM_VA takes one per call.
-var pairPool = sync.Pool{New: func() any { return new(pairLock) }}
+// ctxPool recycles acquire contexts for GemVA callers that bring none
+// (GemVAEnv.Ctx nil). An AcquireCtx must live on the heap: a held Mutex
+// points at it.
+var ctxPool = sync.Pool{New: func() any { return new(ww.AcquireCtx) }}
 
-// pairLock is drm_exec reduced to at most two reservations, without its
-// per-call allocations.
-type pairLock struct {
-	ctx  ww.AcquireCtx
-	held [2]*resv.Resv
-	n    int
-	fn   func()
+// testLockPairHook, when set by a test, runs in lockPair between the BO's
+// lock and the root's, to order goroutines without sleeping.
+var testLockPairHook func()
+
+// lockPair locks bo (if not nil) and root in one ww transaction in ctx,
+// with the wait-die back-off of drm_exec: on EDEADLK everything is dropped
+// and the contended reservation is taken first with the slow path. It
+// mirrors the drm_exec loop of amdgpu_gem_va_ioctl()
+// (DRM_EXEC_IGNORE_DUPLICATES: the caller passes nil for a per-VM BO,
+// whose resv is the root's). On success both are held until unlockPair;
+// on error nothing is held and ctx is finished.
+//
+// Preconditions: ctx is not in a transaction.
+func lockPair(ctx *ww.AcquireCtx, root, bo *resv.Resv) error {
+	ctx.Init(ww.ReservationClass)
+	// The first lock of a transaction never backs off (ww_mutex_lock()
+	// returns EDEADLK only to a context that holds something), and the
+	// non-interruptible Lock has no other error for a Mutex not yet held.
+	if bo == nil {
+		if err := root.Lock(ctx); err != nil {
+			ctx.Fini()
+			return err
+		}
+		return nil
+	}
+	if err := bo.Lock(ctx); err != nil {
+		ctx.Fini()
+		return err
+	}
+	if testLockPairHook != nil {
+		testLockPairHook()
+	}
+	err := root.Lock(ctx)
+	if err == nil {
+		return nil
+	}
+	bo.Unlock()
+	if err != errno.EDEADLK {
+		ctx.Fini()
+		return err
+	}
+	return lockPairSlow(ctx, root, bo)
 }
 
-func (p *pairLock) unlock() {
-	for i := p.n - 1; i >= 0; i-- {
-		p.held[i].Unlock()
-		p.held[i] = nil
-	}
-	p.n = 0
-	p.ctx.Fini()
-	pairPool.Put(p)
-}
-
-// lockPair locks bo (if not nil) and root in one ww transaction with the
-// wait-die back-off of drm_exec: on EDEADLK everything is dropped and the
-// contended reservation is taken first with the slow path. It mirrors the
-// drm_exec loop of amdgpu_gem_va_ioctl() (DRM_EXEC_IGNORE_DUPLICATES: the
-// caller passes nil for a per-VM BO, whose resv is the root's). It
-// returns the function unlocking both.
-func lockPair(root, bo *resv.Resv) (func(), error) {
-	p := pairPool.Get().(*pairLock)
-	if p.fn == nil {
-		p.fn = p.unlock
-	}
-	p.ctx.Init(ww.ReservationClass)
-	objs := [2]*resv.Resv{bo, root}
-	var slow *resv.Resv
+// lockPairSlow is lockPair after its first EDEADLK, with nothing held:
+// the contended reservation is taken with LockSlow, then the other;
+// another EDEADLK on that one starts over from it.
+func lockPairSlow(ctx *ww.AcquireCtx, root, bo *resv.Resv) error {
+	slow, other := root, bo
 	for {
-		p.n = 0
-		if slow != nil {
-			slow.WW().LockSlow(&p.ctx)
-			p.held[0], p.n = slow, 1
-		}
-		var err error
-		var failed *resv.Resv
-		for _, r := range objs {
-			if r == nil || r == slow {
-				continue
-			}
-			if err = r.Lock(&p.ctx); err != nil {
-				failed = r
-				break
-			}
-			p.held[p.n] = r
-			p.n++
-		}
+		slow.WW().LockSlow(ctx)
+		err := other.Lock(ctx)
 		if err == nil {
-			return p.fn, nil
+			return nil
 		}
-		for i := p.n - 1; i >= 0; i-- {
-			p.held[i].Unlock()
-			p.held[i] = nil
-		}
-		p.n = 0
+		slow.Unlock()
 		if err != errno.EDEADLK {
-			p.ctx.Fini()
-			pairPool.Put(p)
-			return nil, err
+			ctx.Fini()
+			return err
 		}
-		slow = failed
+		slow, other = other, slow
 	}
+}
+
+// unlockPair drops what lockPair took and finishes ctx.
+func unlockPair(ctx *ww.AcquireCtx, root, bo *resv.Resv) {
+	root.Unlock()
+	if bo != nil {
+		bo.Unlock()
+	}
+	ctx.Fini()
 }

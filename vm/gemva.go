@@ -9,6 +9,7 @@ import (
 	"github.com/vmemu/vmemu/syncobj"
 	"github.com/vmemu/vmemu/uapi"
 	"github.com/vmemu/vmemu/usermem"
+	"github.com/vmemu/vmemu/ww"
 )
 
 // Objects looks up GEM handles of the calling file (drm_gem_object_lookup()).
@@ -30,6 +31,11 @@ type GemVAEnv struct {
 	Syncobjs Syncobjs
 	// Mem is the caller's user memory, for input_fence_syncobj_handles.
 	Mem usermem.IO
+	// Ctx, if not nil, is the acquire context GemVA locks the reservations
+	// in (drm_exec's, which the kernel keeps on the ioctl's stack): the
+	// ioctl layer passes the one of its per-call state. GemVA finishes it
+	// before returning. Nil: GemVA uses one of its own.
+	Ctx *ww.AcquireCtx
 }
 
 // GemVAFromV1 zero-extends the legacy 40-byte struct, as drm_ioctl() does
@@ -149,18 +155,28 @@ func (v *VM) GemVA(args *uapi.GemVA, env *GemVAEnv) error {
 	if bo != nil && bo.Resv() != v.root {
 		br = bo.Resv()
 	}
-	unlock, err := lockPair(v.root, br)
-	if err != nil {
-		return err
+	var ctx *ww.AcquireCtx
+	if env != nil {
+		ctx = env.Ctx
+	}
+	pooled := ctx == nil
+	if pooled {
+		ctx = ctxPool.Get().(*ww.AcquireCtx)
 	}
 	// No defer here or in gemVALocked beyond one: a function with several
 	// defers and many returns gets heap-style defer records, which cost
 	// more on this path than the locking. Nothing between the lock and the
 	// unlock panics on user input.
-	v.mu.Lock()
-	err = v.gemVALocked(args, env, bo, op, va, delay, prt, explicit, inFences)
-	v.mu.Unlock()
-	unlock()
+	err := lockPair(ctx, v.root, br)
+	if err == nil {
+		v.mu.Lock()
+		err = v.gemVALocked(args, env, bo, op, va, delay, prt, explicit, inFences)
+		v.mu.Unlock()
+		unlockPair(ctx, v.root, br)
+	}
+	if pooled {
+		ctxPool.Put(ctx)
+	}
 	return err
 }
 
