@@ -236,7 +236,9 @@ func (m *Manager) Create(p CreateParams) (*BO, error) {
 
 	e := p.Exec
 	if e == nil {
-		e = ww.NewExec(0, 2)
+		// ttm_bo_init_reserved() trylocks the new BO's resv without a
+		// context, so its validation walks with no ticket: trylocks only.
+		e = ww.NewExec(ww.TrylockVictims, 2)
 		e.Begin()
 		defer e.Fini()
 	}
@@ -456,8 +458,18 @@ func (m *Manager) evictAlloc(e *ww.Exec, b *BO, d Domain, limit uint64, topDown 
 		tried[v] = true
 		f, err := m.evict(e, v, p)
 		v.Put()
+		if err == errno.EDEADLK {
+			// ttm_lru_walk_ticketlock(): "Caller needs to exit the ww
+			// transaction". The walk ends; inside a locking loop the
+			// pass retries, after it the caller gives up (see
+			// ww.Exec.LockVictim). The kernel reports -ENOSPC here and
+			// tries the remaining placements, locking in the ticket's
+			// name again after EDEADLK (which DEBUG_WW_MUTEXES flags);
+			// vmemu ends the validation instead.
+			return nil, err
+		}
 		if err != nil {
-			continue // busy, contended or stuck: try the next one
+			continue // busy or stuck: try the next one
 		}
 		if f != nil {
 			fence.Wait(f, m.clock.Now()+WaitCtxTimeout)

@@ -9,7 +9,8 @@ import (
 // BeginWalk starts an eviction walk over an LRU list: it re-arms the one
 // sleeping ticketed lock that ttm_lru_walk_for_evict() allows per walk
 // (drivers/gpu/drm/ttm/ttm_bo_util.c, 6.12+).
-func (e *Exec) BeginWalk() { e.walkTicket = true }
+// With TrylockVictims the walk gets no sleeping lock.
+func (e *Exec) BeginWalk() { e.walkTicket = e.flags&TrylockVictims == 0 }
 
 // LockVictim locks obj as an eviction victim of the transaction and keeps
 // it on the victim list, separate from the lock list: victims do not
@@ -40,8 +41,13 @@ func (e *Exec) BeginWalk() { e.walkTicket = true }
 // LockVictim may be called after the loop has ended (after Done), as TTM
 // evicts with dma_resv_locking_ctx() of the BO being validated after
 // drm_exec has finished locking. An EDEADLK there cannot be retried in
-// place: the caller ends the transaction, as TTM turns it into -ENOSPC.
-// Calling it inside the loop (validation inside Run) retries instead.
+// place: TTM's walk locks with dma_resv_lock() on the ticket, not through
+// drm_exec, and ttm_lru_walk_ticketlock() turns -EDEADLK into -ENOSPC
+// ("Caller needs to exit the ww transaction"). So after Done an EDEADLK
+// records no contention (Contended stays false, and no later lock takes
+// the victim with the slow path while others are held); the caller ends
+// its walk. Inside the loop (validation inside Run) it is recorded and the
+// pass retries instead.
 func (e *Exec) LockVictim(obj Object) error {
 	e.mustBeStarted()
 	if err := e.lockContended(); err != nil {
@@ -69,6 +75,9 @@ func (e *Exec) LockVictim(obj Object) error {
 		e.victims = append(e.victims, obj)
 		return nil
 	case errno.EDEADLK:
+		if e.done {
+			return err
+		}
 		get(obj)
 		e.contended = obj
 		e.contendedVictim = true

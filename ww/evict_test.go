@@ -127,3 +127,59 @@ func TestLockVictimContention(t *testing.T) {
 	e.Fini()
 	checkReleased(t, objs...)
 }
+
+// TestLockVictimDeadlockAfterDone: after the locking loop, a victim lock
+// that must back off returns EDEADLK without recording contention, as
+// TTM's walk locks with dma_resv_lock() on the ticket rather than through
+// drm_exec (ttm_lru_walk_ticketlock(): "Caller needs to exit the ww
+// transaction"). Nothing is slow-locked later and Fini releases
+// everything; the lockdep build checks that no lock is taken meanwhile.
+func TestLockVictimDeadlockAfterDone(t *testing.T) {
+	c := NewClass(t.Name(), WaitDie)
+	objs := newObjs(c, "mine", "victim")
+	mine, victim := objs[0], objs[1]
+	older := newCtx(c)
+	mustLock(t, &victim.mu, older)
+
+	e := NewExecClass(c, 0, 0) // younger than older
+	if err := e.Run(func(e *Exec) error { return e.Lock(mine) }); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	e.BeginWalk()
+	if err := e.LockVictim(victim); err != errno.EDEADLK {
+		t.Fatalf("LockVictim of a victim an older transaction holds = %v, want EDEADLK", err)
+	}
+	if e.Contended() {
+		t.Error("EDEADLK after Done recorded contention")
+	}
+	if len(names(e.Victims())) != 0 || victim.mu.Owner() != older {
+		t.Errorf("victims %v, victim owned by %p: want none, and the older transaction", names(e.Victims()), victim.mu.Owner())
+	}
+	e.Fini()
+	finish(older, &victim.mu)
+	checkReleased(t, objs...)
+}
+
+// TestTrylockVictims: with TrylockVictims a walk never sleeps on a busy
+// victim (a new BO's validation has no ticket: trylocks only), while a
+// free one is still taken.
+func TestTrylockVictims(t *testing.T) {
+	objs := newObjs(ReservationClass, "bo", "free", "busy")
+	bo, free, busy := objs[0], objs[1], objs[2]
+	mustLock(t, &busy.mu, nil)
+	e := NewExec(TrylockVictims, 0)
+	e.Begin()
+	if err := e.Lock(bo); err != nil {
+		t.Fatal(err)
+	}
+	e.BeginWalk()
+	if err := e.LockVictim(busy); err != errno.EBUSY {
+		t.Errorf("LockVictim(busy) = %v, want EBUSY without sleeping", err)
+	}
+	if err := e.LockVictim(free); err != nil {
+		t.Errorf("LockVictim(free) = %v", err)
+	}
+	e.Fini()
+	busy.mu.Unlock()
+	checkReleased(t, objs...)
+}

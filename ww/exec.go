@@ -41,6 +41,13 @@ const (
 	// IgnoreDuplicates is DRM_EXEC_IGNORE_DUPLICATES: locking an object the
 	// transaction already holds returns nil instead of errno.EALREADY.
 	IgnoreDuplicates Flags = 1 << 1
+	// TrylockVictims makes every eviction walk trylock its victims only
+	// (LockVictim never sleeps). It is for a transaction standing for a
+	// lock taken without a context: ttm_bo_init_reserved() trylocks a new
+	// BO's resv without one, so dma_resv_locking_ctx() gives its
+	// validation no ticket and ttm_lru_walk_for_evict() only trylocks.
+	// A vmemu flag; drm_exec has none.
+	TrylockVictims Flags = 1 << 2
 )
 
 // Exec is struct drm_exec (drivers/gpu/drm/drm_exec.c): a transaction that
@@ -95,6 +102,7 @@ type Exec struct {
 
 	started   bool // ticket initialised, drm_exec's contended != DRM_EXEC_DUMMY
 	firstPass bool // Begin done, first pass not yet entered
+	done      bool // the locking loop ended (ww_acquire_done())
 }
 
 // NewExec returns an Exec over ReservationClass. nr is a hint for the
@@ -128,7 +136,8 @@ func (e *Exec) Begin() {
 	e.ticket.Init(e.class)
 	e.started = true
 	e.firstPass = true
-	e.walkTicket = true
+	e.done = false
+	e.BeginWalk()
 }
 
 // Retry runs at the top of every pass of the locking loop; it mirrors
@@ -147,10 +156,11 @@ func (e *Exec) Retry() bool {
 	}
 	if e.contended == nil {
 		e.ticket.Done()
+		e.done = true
 		return false
 	}
 	e.unlockAll()
-	e.walkTicket = true
+	e.BeginWalk()
 	return true
 }
 
@@ -300,6 +310,7 @@ func (e *Exec) Fini() {
 	}
 	e.started = false
 	e.firstPass = false
+	e.done = false
 	objectsPool.Put(e.objects)
 	e.objects = nil
 }
