@@ -459,14 +459,15 @@ func (m *Manager) evictAlloc(e *ww.Exec, b *BO, d Domain, limit uint64, topDown 
 		f, err := m.evict(e, v, p)
 		v.Put()
 		if err == errno.EDEADLK {
-			// ttm_lru_walk_ticketlock(): "Caller needs to exit the ww
-			// transaction". The walk ends; inside a locking loop the
-			// pass retries, after it the caller gives up (see
-			// ww.Exec.LockVictim). The kernel reports -ENOSPC here and
-			// tries the remaining placements, locking in the ticket's
-			// name again after EDEADLK (which DEBUG_WW_MUTEXES flags);
-			// vmemu ends the validation instead.
-			return nil, err
+			// The walk ends. Inside a locking loop the pass retries
+			// (ww.Exec.Contended); after it, ttm_lru_walk_ticketlock()
+			// turns -EDEADLK into -ENOSPC ("Caller needs to exit the
+			// ww transaction"), and findSpace goes on with the next
+			// placement, as ttm_bo_alloc_resource() does.
+			if e.Contended() {
+				return nil, err
+			}
+			return nil, errno.ENOSPC
 		}
 		if err != nil {
 			continue // busy or stuck: try the next one

@@ -110,16 +110,7 @@ func Submit(env SubmitEnv, p *Parsed) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	validate := func(b *bo.BO) error {
-		err := env.Mem.ValidateCS(e, b)
-		if err == errno.EDEADLK {
-			// An eviction walk lost a ticketed victim lock after the
-			// locking loop: TTM reports -ENOSPC for it, which
-			// ttm_bo_validate() turns into -ENOMEM.
-			err = errno.ENOMEM
-		}
-		return err
-	}
+	validate := func(b *bo.BO) error { return env.Mem.ValidateCS(e, b) }
 	if err := v.Validate(func(b vm.BO) error {
 		if vb, ok := b.(bo.VMBO); ok {
 			return validate(vb.B)

@@ -43,10 +43,13 @@ func (e *Exec) BeginWalk() { e.walkTicket = e.flags&TrylockVictims == 0 }
 // drm_exec has finished locking. An EDEADLK there cannot be retried in
 // place: TTM's walk locks with dma_resv_lock() on the ticket, not through
 // drm_exec, and ttm_lru_walk_ticketlock() turns -EDEADLK into -ENOSPC
-// ("Caller needs to exit the ww transaction"). So after Done an EDEADLK
-// records no contention (Contended stays false, and no later lock takes
-// the victim with the slow path while others are held); the caller ends
-// its walk. Inside the loop (validation inside Run) it is recorded and the
+// ("Caller needs to exit the ww transaction"), after which TTM goes on
+// with the next placement, and amdgpu_cs_bo_validate() with the allowed
+// domains, locking victims with the same ticket again. So after Done an
+// EDEADLK records no contention (Contended stays false, no later lock
+// takes the victim with the slow path while others are held, and the
+// lockdep build lets later victim locks through); the caller ends its
+// walk. Inside the loop (validation inside Run) it is recorded and the
 // pass retries instead.
 func (e *Exec) LockVictim(obj Object) error {
 	e.mustBeStarted()
@@ -76,6 +79,9 @@ func (e *Exec) LockVictim(obj Object) error {
 		return nil
 	case errno.EDEADLK:
 		if e.done {
+			if lockdepEnabled {
+				e.ticket.dbg.contending = nil // see above: TTM walks on
+			}
 			return err
 		}
 		get(obj)

@@ -132,12 +132,13 @@ func TestLockVictimContention(t *testing.T) {
 // that must back off returns EDEADLK without recording contention, as
 // TTM's walk locks with dma_resv_lock() on the ticket rather than through
 // drm_exec (ttm_lru_walk_ticketlock(): "Caller needs to exit the ww
-// transaction"). Nothing is slow-locked later and Fini releases
-// everything; the lockdep build checks that no lock is taken meanwhile.
+// transaction"). Nothing is slow-locked later; the walk for the next
+// placement may lock other victims with the ticket, as TTM does (the
+// lockdep build lets that through); Fini releases everything.
 func TestLockVictimDeadlockAfterDone(t *testing.T) {
 	c := NewClass(t.Name(), WaitDie)
-	objs := newObjs(c, "mine", "victim")
-	mine, victim := objs[0], objs[1]
+	objs := newObjs(c, "mine", "victim", "free")
+	mine, victim, free := objs[0], objs[1], objs[2]
 	older := newCtx(c)
 	mustLock(t, &victim.mu, older)
 
@@ -154,6 +155,13 @@ func TestLockVictimDeadlockAfterDone(t *testing.T) {
 	}
 	if len(names(e.Victims())) != 0 || victim.mu.Owner() != older {
 		t.Errorf("victims %v, victim owned by %p: want none, and the older transaction", names(e.Victims()), victim.mu.Owner())
+	}
+	e.BeginWalk() // the next placement's walk
+	if err := e.LockVictim(free); err != nil {
+		t.Fatalf("LockVictim(free) after the EDEADLK: %v", err)
+	}
+	if diff := cmp.Diff([]string{"free"}, names(e.Victims())); diff != "" {
+		t.Errorf("Victims (-want +got):\n%s", diff)
 	}
 	e.Fini()
 	finish(older, &victim.mu)
