@@ -139,6 +139,7 @@ func (f *File) amdgpuCS(s *dispatch.State) error {
 	}
 	defer p.Release()
 	env := f.submitEnv()
+	env.Exec = &s.Exec
 	if chk := f.dev.obs.chk; chk != nil {
 		env.Tag = &submitTag{snap: chk.Submit(f.dev.obs.cpuAgent(f)),
 			origin: check.Origin{File: f.id, IoctlSeq: f.ioctlSeq(), Ioctl: "CS", Context: in.CtxID}}

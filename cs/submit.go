@@ -63,6 +63,10 @@ type SubmitEnv struct {
 	// observers that meet the job on the GPU timeline (the hazard checker
 	// keeps the submitting thread's knowledge there).
 	Tag any
+	// Exec, if not nil, is the drm_exec Submit initialises and finishes
+	// (the ioctl layer passes its per-call one, as amdgpu_cs_parser
+	// embeds its own); nil: Submit allocates one.
+	Exec *ww.Exec
 }
 
 // Submit runs the rest of amdgpu_cs_ioctl() for a parsed CS:
@@ -91,7 +95,13 @@ func Submit(env SubmitEnv, p *Parsed) (uint64, error) {
 	gang := len(p.Jobs)
 	// amdgpu_cs_parser_bos(): lock the VM root, the listed BOs and the
 	// user fence BO, then validate.
-	e := ww.NewExec(ww.Interruptible|ww.IgnoreDuplicates, 2+len(p.BOList.Entries))
+	flags, nr := ww.Interruptible|ww.IgnoreDuplicates, 2+len(p.BOList.Entries)
+	e := env.Exec
+	if e == nil {
+		e = ww.NewExec(flags, nr)
+	} else {
+		e.Init(flags, nr)
+	}
 	defer e.Fini()
 	err := e.Run(func(e *ww.Exec) error {
 		if err := e.Prepare(v.RootResv(), 1+gang); err != nil {

@@ -53,11 +53,13 @@ type State struct {
 	Buf []byte
 	// IO reaches user memory beyond the argument.
 	IO usermem.IO
-	// Acquire is an acquire context a handler may lock reservations in,
-	// as a kernel ioctl keeps its drm_exec on its stack: recycled with the
-	// State, so it costs no allocation. A handler that uses it finishes it
-	// (Fini) before returning.
+	// Acquire and Exec are an acquire context and a drm_exec a handler
+	// may lock reservations in, as a kernel ioctl keeps them on its stack
+	// (amdgpu_gem_va_ioctl()'s drm_exec, amdgpu_cs_parser's): recycled
+	// with the State, so they cost no allocation. A handler that uses one
+	// finishes it (Fini) before returning.
 	Acquire ww.AcquireCtx
+	Exec    ww.Exec
 
 	storage [512]byte
 }

@@ -113,10 +113,31 @@ func NewExec(flags Flags, nr int) *Exec {
 
 // NewExecClass is NewExec over class c; the objects' Mutexes must be in c.
 func NewExecClass(c *Class, flags Flags, nr int) *Exec {
+	e := new(Exec)
+	e.InitClass(c, flags, nr)
+	return e
+}
+
+// Init readies e, zero or finished (Fini), for a new transaction over
+// ReservationClass: drm_exec_init() on a drm_exec that the caller embeds,
+// as amdgpu_cs_parser does. Reusing an Exec this way keeps its ticket's
+// wake channel and its victim list's storage. nr is NewExec's hint.
+//
+// Preconditions: e is not in a transaction (never begun, or after Fini).
+func (e *Exec) Init(flags Flags, nr int) { e.InitClass(ReservationClass, flags, nr) }
+
+// InitClass is Init over class c.
+func (e *Exec) InitClass(c *Class, flags Flags, nr int) {
+	if e.started || e.objects != nil {
+		panic("ww: Init of an Exec that was not finished: call Fini first")
+	}
 	if nr <= 0 {
 		nr = 16
 	}
-	return &Exec{flags: flags, class: c, objects: objectsPool.Get(nr)}
+	e.flags, e.class, e.cancel = flags, c, nil
+	e.objects = objectsPool.Get(nr)
+	e.victims = e.victims[:0]
+	e.walkTicket, e.firstPass, e.done = false, false, false
 }
 
 // objectsPool recycles the lock lists of large transactions (a CS over

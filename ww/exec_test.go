@@ -288,3 +288,42 @@ func TestExecOutsideTransactionPanics(t *testing.T) {
 	e := NewExec(0, 0)
 	_ = e.Lock(newObjs(ReservationClass, "a")[0])
 }
+
+// TestExecInitReuse: Init readies a zero Exec, and again one that Fini
+// finished (drm_exec_init() on an embedded drm_exec); each transaction
+// gets a fresh ticket, and Init refuses an Exec not yet finished.
+func TestExecInitReuse(t *testing.T) {
+	objs := newObjs(ReservationClass, "a", "b")
+	var e Exec
+	var stamps []uint64
+	for range 2 {
+		e.Init(IgnoreDuplicates, 2)
+		if err := e.Run(func(e *Exec) error {
+			for _, o := range objs {
+				if err := e.Lock(o); err != nil {
+					return err
+				}
+			}
+			return e.Lock(objs[0]) // a duplicate: ignored
+		}); err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+		stamps = append(stamps, e.Ticket().Stamp())
+		if diff := cmp.Diff([]string{"a", "b"}, names(e.Objects())); diff != "" {
+			t.Errorf("Objects (-want +got):\n%s", diff)
+		}
+		e.Fini()
+		checkReleased(t, objs...)
+	}
+	if stamps[0] == stamps[1] {
+		t.Errorf("both transactions have stamp %d", stamps[0])
+	}
+	e.Init(0, 0)
+	defer func() {
+		if recover() == nil {
+			t.Error("Init of an unfinished Exec did not panic")
+		}
+		e.Fini()
+	}()
+	e.Init(0, 0)
+}
