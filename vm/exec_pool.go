@@ -31,49 +31,39 @@ func lockPair(ctx *ww.AcquireCtx, root, bo *resv.Resv) error {
 	// The first lock of a transaction never backs off (ww_mutex_lock()
 	// returns EDEADLK only to a context that holds something), and the
 	// non-interruptible Lock has no other error for a Mutex not yet held.
-	if bo == nil {
-		if err := root.Lock(ctx); err != nil {
-			ctx.Fini()
-			return err
-		}
-		return nil
+	first := bo
+	if first == nil {
+		first = root
 	}
-	if err := bo.Lock(ctx); err != nil {
+	if err := first.Lock(ctx); err != nil {
 		ctx.Fini()
 		return err
+	}
+	if bo == nil {
+		return nil
 	}
 	if testLockPairHook != nil {
 		testLockPairHook()
 	}
-	err := root.Lock(ctx)
-	if err == nil {
-		return nil
-	}
-	bo.Unlock()
-	if err != errno.EDEADLK {
-		ctx.Fini()
-		return err
-	}
-	return lockPairSlow(ctx, root, bo)
+	return lockOther(ctx, bo, root)
 }
 
-// lockPairSlow is lockPair after its first EDEADLK, with nothing held:
-// the contended reservation is taken with LockSlow, then the other;
-// another EDEADLK on that one starts over from it.
-func lockPairSlow(ctx *ww.AcquireCtx, root, bo *resv.Resv) error {
-	slow, other := root, bo
+// lockOther locks other while held is held. On EDEADLK it drops held,
+// takes other with the slow path and goes on with the roles swapped, until
+// both are held; on another error nothing is held and ctx is finished.
+func lockOther(ctx *ww.AcquireCtx, held, other *resv.Resv) error {
 	for {
-		slow.WW().LockSlow(ctx)
 		err := other.Lock(ctx)
 		if err == nil {
 			return nil
 		}
-		slow.Unlock()
+		held.Unlock()
 		if err != errno.EDEADLK {
 			ctx.Fini()
 			return err
 		}
-		slow, other = other, slow
+		other.WW().LockSlow(ctx)
+		held, other = other, held
 	}
 }
 

@@ -137,7 +137,6 @@ func (e *Exec) InitClass(c *Class, flags Flags, nr int) {
 	e.flags, e.class, e.cancel = flags, c, nil
 	e.objects = objectsPool.Get(nr)
 	e.victims = e.victims[:0]
-	e.walkTicket, e.firstPass, e.done = false, false, false
 }
 
 // objectsPool recycles the lock lists of large transactions (a CS over
@@ -331,7 +330,6 @@ func (e *Exec) Fini() {
 	}
 	e.started = false
 	e.firstPass = false
-	e.done = false
 	objectsPool.Put(e.objects)
 	e.objects = nil
 }

@@ -14,14 +14,13 @@ import "fmt"
 //   - LockSlow is called with no lock held;
 //   - no lock is taken after Done, nor with a context not initialised or
 //     already finished;
-//
-// except for eviction victims after Done (Exec.LockVictim): TTM locks them
-// with the ticket after drm_exec's ww_acquire_done(), and goes on walking
-// after one of them returned EDEADLK, both of which DEBUG_WW_MUTEXES
-// would flag; vmemu follows TTM there. The remaining rules:
-//
 //   - Unlock of a Mutex whose context counts no lock;
 //   - Fini with locks still held.
+//
+// Eviction victims after Done (Exec.LockVictim) are exempt from the Done
+// and the EDEADLK rules: TTM locks them with the ticket after drm_exec's
+// ww_acquire_done(), and goes on walking after one of them returned
+// EDEADLK, both of which DEBUG_WW_MUTEXES would flag; vmemu follows TTM.
 //
 // "One context per task" cannot be checked: goroutines have no identity.
 // Unlock of an unlocked Mutex panics in every build, as sync.Mutex does.
